@@ -1,0 +1,1 @@
+"""Theme data files shipped with chipwire."""

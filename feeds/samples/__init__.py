@@ -1,0 +1,1 @@
+"""Bundled sample feeds for the offline demo (written by the chipwire project)."""

@@ -1,0 +1,1 @@
+"""TinyDB storage for chipwire. The only package that imports tinydb."""

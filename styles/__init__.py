@@ -1,0 +1,1 @@
+"""Textual CSS for the chipwire app (package data)."""
