@@ -1,0 +1,112 @@
+"""Key binding ids, their default keys, and the remap from ``config.toml`` ``[keys]``.
+
+Every binding in the app is declared here once, with a stable id, so that a person can remap
+any key by id (``[keys] star = "x"``) through :meth:`textual.app.App.set_keymap`, the help
+screen can list them, and the command palette can offer the same actions by name. The ids are
+a contract with users' config files: add, never rename.
+
+No Textual import at module level: ``tui.settings`` validates ``[keys]`` against
+:data:`BINDING_IDS` without paying for Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One remappable binding.
+
+    Attributes:
+        id: stable binding id used in ``[keys]`` and by ``App.set_keymap``.
+        keys: default keys, comma separated, in Textual key names.
+        action: the action the key runs (on the screen or app that holds it).
+        description: the short label the Footer and help show.
+        show: whether the Footer shows it (the rest are in help and the palette).
+        scope: ``"app"`` for bindings that work on every screen, ``"briefing"`` for the home screen.
+    """
+
+    id: str
+    keys: str
+    action: str
+    description: str
+    show: bool = False
+    scope: str = "briefing"
+
+
+#: Every binding of the app, in the order the help screen lists them.
+KEY_SPECS: tuple[KeySpec, ...] = (
+    KeySpec("down", "j,down", "cursor_down", "Down"),
+    KeySpec("up", "k,up", "cursor_up", "Up"),
+    KeySpec("top", "g,home", "cursor_top", "Top"),
+    KeySpec("bottom", "G,end", "cursor_bottom", "Bottom"),
+    KeySpec("next-pane", "tab", "next_pane", "Next pane"),
+    KeySpec("prev-pane", "shift+tab", "prev_pane", "Previous pane"),
+    KeySpec("open", "enter", "open", "Open", show=True),
+    KeySpec("expand", "space,l", "expand", "Expand story"),
+    KeySpec("back", "escape", "back", "Back"),
+    KeySpec("prev-day", "left_square_bracket", "prev_day", "Prev day", show=True),
+    KeySpec("next-day", "right_square_bracket", "next_day", "Next day", show=True),
+    KeySpec("theme", "t", "pick_theme", "Theme", show=True),
+    KeySpec("search", "slash", "search", "Search", show=True),
+    KeySpec("unread", "u", "toggle_unread", "Unread"),
+    KeySpec("star", "s", "toggle_star", "Star", show=True),
+    KeySpec("read", "m", "toggle_read", "Read"),
+    KeySpec("open-link", "o", "open_link", "Browser"),
+    KeySpec("copy-link", "c", "copy_link", "Copy link"),
+    KeySpec("refresh", "r", "refresh", "Refresh", show=True),
+    KeySpec("export", "e", "export", "Export"),
+    KeySpec("analysis", "a", "toggle_analysis", "Analysis"),
+    KeySpec("weekly", "w", "toggle_weekly", "Week"),
+    KeySpec("feeds", "f", "app.feeds", "Feeds", scope="app"),
+    KeySpec("help", "question_mark", "app.help", "Help", show=True, scope="app"),
+    KeySpec("quit", "q", "app.quit", "Quit", show=True, scope="app"),
+)
+
+#: All binding ids, for validating ``[keys]`` in config.toml.
+BINDING_IDS: frozenset[str] = frozenset(spec.id for spec in KEY_SPECS)
+
+
+def bindings(scope: str) -> list["Binding"]:
+    """Textual ``Binding`` objects (each with its ``id``) for one scope.
+
+    Args:
+        scope: ``"app"`` or ``"briefing"``.
+    """
+    from textual.binding import Binding
+
+    result = []
+    for spec in KEY_SPECS:
+        if spec.scope != scope:
+            continue
+        action = spec.action.removeprefix("app.") if scope == "app" else spec.action
+        result.append(Binding(spec.keys, action, spec.description, show=spec.show, id=spec.id))
+    return result
+
+
+def keymap_from_settings(keys: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
+    """Turn the ``[keys]`` table into a keymap for ``App.set_keymap``.
+
+    Unknown ids are not fatal (a typo must not stop the morning briefing); they come back as
+    warnings so the app can show them once.
+
+    Returns:
+        ``(keymap, warnings)``.
+    """
+    keymap: dict[str, str] = {}
+    warnings: list[str] = []
+    for binding_id, value in (keys or {}).items():
+        if binding_id not in BINDING_IDS:
+            warnings.append(f"[keys] {binding_id!r} is not a binding id")
+            continue
+        value = ",".join(part.strip() for part in str(value).split(",") if part.strip())
+        if not value:
+            warnings.append(f"[keys] {binding_id!r} has no key")
+            continue
+        keymap[binding_id] = value
+    return keymap, warnings

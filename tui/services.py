@@ -1,0 +1,445 @@
+"""The app's non-UI facade: home paths, settings, the store, themes and briefing building.
+
+Every screen talks to the data through one :class:`Services` object instead of reaching for
+``store`` and ``briefing`` directly, so that
+
+- the Textual layer stays thin and testable (this module imports no Textual and can be unit
+  tested, benchmarked and reused by other screens);
+- all store access goes through one lock: TinyDB is not thread-safe, and the app reads from
+  thread workers while the refresh worker writes (STYLE habit 13, single writer);
+- the expensive things (loading a month file, building a day's briefing) are cached here and
+  invalidated in one place when flags change or a refresh lands.
+
+The view the screens show is a :class:`BriefingView`: plain dataclasses built from
+``briefing.model.build_briefing``, safe to hand across threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from store.home import HomePaths
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from briefing.themes import ThemeSet
+    from store import Store
+    from tui.settings import Settings
+
+Clock = Callable[[], datetime]
+
+#: The pseudo theme id items without a theme are grouped under (matches store day counts).
+OTHER = "other"
+#: How many loaded day ranges stay cached; day switching back and forth is then instant.
+CACHE_RANGES = 8
+
+
+def utc_now() -> datetime:
+    """The real clock, in UTC without microseconds (the store's resolution)."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    """What the person asked to see; the screen owns one and replaces it on every change.
+
+    Attributes:
+        day: the day shown (UTC calendar day, like the store's day counts).
+        weekly: show the week (Monday to Sunday) containing ``day`` instead of the day.
+        unread_only: hide read items.
+        theme: show only this theme id (or ``"other"``); ``None`` for all.
+        query: the ``/`` filter text in the query language; "" for none.
+    """
+
+    day: date
+    weekly: bool = False
+    unread_only: bool = False
+    theme: str | None = None
+    query: str = ""
+
+    @property
+    def range(self) -> tuple[date, date]:
+        """The inclusive (start, end) days of this view."""
+        if not self.weekly:
+            return self.day, self.day
+        start = self.day - timedelta(days=self.day.weekday())
+        return start, start + timedelta(days=6)
+
+
+@dataclass
+class ViewStory:
+    """One row of the list: a story's lead item, the other sources and the lead's badges."""
+
+    lead: dict
+    others: list[dict]
+    theme: str
+    badges: list[str]
+
+
+@dataclass
+class ViewGroup:
+    """The stories filed under one theme heading (best theme of the lead)."""
+
+    theme: str
+    title: str
+    stories: list[ViewStory]
+
+
+@dataclass
+class ThemeSummary:
+    """A theme-column entry: counts for the view and the 30-day daily counts for its sparkline."""
+
+    id: str
+    title: str
+    count: int
+    spark: list[int]
+
+
+@dataclass
+class BriefingView:
+    """Everything the briefing screen paints, built off the event loop."""
+
+    request: ViewRequest
+    groups: list[ViewGroup]
+    themes: list[ThemeSummary]
+    total: int
+    unread: int
+    shown: int
+    day_total: int
+    last_refresh: str | None
+    demo: bool
+    query_error: str | None = None
+    items: dict[str, dict] = field(default_factory=dict)
+
+    def item_ids(self) -> list[str]:
+        """Every item id shown (leads and other sources), in list order."""
+        ids: list[str] = []
+        for group in self.groups:
+            for story in group.stories:
+                ids.append(story.lead["id"])
+                ids.extend(o["id"] for o in story.others)
+        return ids
+
+
+class Services:
+    """Paths, settings, the open store, themes, and the briefing queries the screens need.
+
+    Thread-safe: every store call holds :attr:`lock`. Create with :meth:`open` or pass an open
+    store (tests, benchmarks). Call :meth:`close` when the app exits.
+    """
+
+    def __init__(
+        self,
+        paths: HomePaths,
+        settings: "Settings | None" = None,
+        *,
+        clock: Clock | None = None,
+        store: "Store | None" = None,
+        themes: "ThemeSet | None" = None,
+    ) -> None:
+        self.paths = paths
+        self._settings = settings
+        self.clock: Clock = clock or utc_now
+        self._store = store
+        self._own_store = store is None
+        self._themes = themes
+        self.theme_warning: str | None = None
+        self.lock = threading.RLock()
+        #: Guards only the in-memory caches, so cached days stay browsable while a refresh
+        #: holds :attr:`lock` for its whole write.
+        self._cache_lock = threading.RLock()
+        self._cache: OrderedDict[tuple[date, date], list[dict]] = OrderedDict()
+        self._day_counts: dict[str, dict[str, int]] | None = None
+
+    # -- basics ---------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> "Settings":
+        """Settings in force (defaults when there is no config.toml)."""
+        if self._settings is None:
+            from tui.settings import load_settings
+
+            self._settings = load_settings(self.paths.config_file)
+        return self._settings
+
+    @property
+    def demo(self) -> bool:
+        """True when the home was seeded with the bundled sample feeds (header says so)."""
+        return (self.paths.root / "DEMO").exists()
+
+    @property
+    def store(self) -> "Store":
+        """The open store; opened on first use (off the event loop: call from a worker)."""
+        with self.lock:
+            if self._store is None:
+                from store import Store
+
+                self.paths.ensure()
+                self._store = Store.open(self.paths.db_dir)
+            return self._store
+
+    @property
+    def themes(self) -> "ThemeSet":
+        """The theme set: the user's themes.toml when valid, else the built-in one."""
+        if self._themes is None:
+            from briefing.themes import load_themes
+
+            user = self.paths.themes_file if self.paths.themes_file.exists() else None
+            self._themes, self.theme_warning = load_themes(user)
+        return self._themes
+
+    @property
+    def theme_ids(self) -> list[str]:
+        """The theme ids in essay order (the ten contract ids unless the user edited them)."""
+        return [t.id for t in self.themes.themes]
+
+    def theme_titles(self) -> dict[str, str]:
+        """Theme id -> short title, with ``other`` for untagged items."""
+        titles = {t.id: t.title for t in self.themes.themes}
+        titles[OTHER] = "Other"
+        return titles
+
+    def theme(self, theme_id: str) -> Any | None:
+        """The Theme with this id, or None (e.g. for ``other``)."""
+        for theme in self.themes.themes:
+            if theme.id == theme_id:
+                return theme
+        return None
+
+    def close(self) -> None:
+        """Close the store if this object opened it (releases the writer lock)."""
+        with self.lock:
+            if self._store is not None and self._own_store:
+                self._store.close()
+            self._store = None
+
+    # -- days -----------------------------------------------------------------------------
+
+    def today(self) -> date:
+        """Today's UTC date by the injected clock."""
+        return self.clock().astimezone(timezone.utc).date()
+
+    def day_counts(self) -> dict[str, dict[str, int]]:
+        """Per-day counts from the store (cached until :meth:`invalidate`)."""
+        with self._cache_lock:
+            if self._day_counts is not None:
+                return self._day_counts
+        with self.lock:
+            counts = self.store.day_counts()
+        with self._cache_lock:
+            self._day_counts = counts
+        return counts
+
+    def days_with_items(self) -> list[date]:
+        """Days that have items, oldest first."""
+        days = []
+        for key, counts in self.day_counts().items():
+            if counts.get("total", 0) > 0:
+                try:
+                    days.append(date.fromisoformat(key))
+                except ValueError:
+                    continue
+        return sorted(days)
+
+    def default_day(self) -> date:
+        """Today when it has items, else the latest day with items, else today."""
+        today = self.today()
+        days = self.days_with_items()
+        if not days or today in days:
+            return today
+        past = [d for d in days if d <= today]
+        return past[-1] if past else days[-1]
+
+    def step_day(self, day: date, direction: int, *, weekly: bool = False) -> date | None:
+        """The previous (-1) or next (+1) day with items, skipping the current week when weekly."""
+        days = self.days_with_items()
+        if weekly:
+            start, end = ViewRequest(day, weekly=True).range
+        else:
+            start = end = day
+        if direction < 0:
+            earlier = [d for d in days if d < start]
+            return earlier[-1] if earlier else None
+        later = [d for d in days if d > end]
+        return later[0] if later else None
+
+    def last_refresh(self) -> str | None:
+        """ISO time of the last refresh, or None if the feeds were never refreshed."""
+        with self.lock:
+            try:
+                return self.store.last_refresh()
+            except AttributeError:
+                return self.store.meta("last_refresh")
+
+    # -- items ----------------------------------------------------------------------------
+
+    def items_in(self, start: date, end: date) -> list[dict]:
+        """All items published in the inclusive day range, newest first (cached)."""
+        key = (start, end)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        with self.lock:
+            items = self.store.items(start=start, end=end)
+        with self._cache_lock:
+            self._cache[key] = items
+            while len(self._cache) > CACHE_RANGES:
+                self._cache.popitem(last=False)
+        return items
+
+    def get(self, item_id: str) -> dict | None:
+        """One item by id (from the cache when it is loaded, else the store)."""
+        with self._cache_lock:
+            for items in self._cache.values():
+                for item in items:
+                    if item["id"] == item_id:
+                        return item
+        with self.lock:
+            return self.store.get(item_id)
+
+    def set_flags(self, ids: Iterable[str], *, read: bool | None = None, starred: bool | None = None) -> None:
+        """Persist read/starred flags and update cached copies so the view stays in step."""
+        ids = list(ids)
+        if not ids:
+            return
+        with self.lock:
+            self.store.set_flags(ids, read=read, starred=starred)
+        with self._cache_lock:
+            wanted = set(ids)
+            for items in self._cache.values():
+                for item in items:
+                    if item["id"] in wanted:
+                        if read is not None:
+                            item["read"] = read
+                        if starred is not None:
+                            item["starred"] = starred
+            self._day_counts = None
+
+    def invalidate(self) -> None:
+        """Forget cached items and counts (after a refresh wrote new items)."""
+        with self._cache_lock:
+            self._cache.clear()
+            self._day_counts = None
+
+    # -- the view -------------------------------------------------------------------------
+
+    def build_view(self, request: ViewRequest) -> BriefingView:
+        """Load the items of the request's range and arrange them as the briefing screen shows them.
+
+        Runs in a thread worker. A bad ``/`` query is not an error: the view comes back
+        unfiltered with ``query_error`` set, so typing never blanks the screen mid-word.
+        """
+        from briefing.model import build_briefing, daily_counts
+
+        start, end = request.range
+        items = self.items_in(start, end)
+        titles = self.theme_titles()
+        query = None
+        query_error = None
+        if request.query.strip():
+            from briefing.query import QueryError, parse_query
+
+            try:
+                query = parse_query(request.query, self.theme_ids)
+            except QueryError as exc:
+                query_error = str(exc)
+        now = self.clock()
+        briefing = build_briefing(
+            items,
+            theme_titles=titles,
+            start=start,
+            end=end,
+            query=query,
+            unread_only=request.unread_only,
+            theme_filter=request.theme,
+            now=now,
+        )
+        groups = [
+            ViewGroup(
+                theme=group.theme,
+                title=group.title,
+                stories=[
+                    ViewStory(lead=row.lead, others=list(row.others), theme=row.theme, badges=list(row.badges))
+                    for row in group.rows
+                ],
+            )
+            for group in briefing.groups
+        ]
+        counts = self.day_counts()
+        sparks = daily_counts(counts, self.theme_ids + [OTHER], end, days=30)
+        per_theme: dict[str, int] = {}
+        for item in items:
+            tags = item.get("themes") or []
+            if not tags:
+                per_theme[OTHER] = per_theme.get(OTHER, 0) + 1
+            for tag in tags:
+                per_theme[tag["id"]] = per_theme.get(tag["id"], 0) + 1
+        summaries = [
+            ThemeSummary(theme_id, titles.get(theme_id, theme_id), per_theme.get(theme_id, 0), list(sparks.get(theme_id, [])))
+            for theme_id in self.theme_ids + [OTHER]
+        ]
+        view = BriefingView(
+            request=request,
+            groups=groups,
+            themes=summaries,
+            total=len(items),
+            unread=sum(1 for i in items if not i.get("read")),
+            shown=0,
+            day_total=len(items),
+            last_refresh=self.last_refresh(),
+            demo=self.demo,
+            query_error=query_error,
+        )
+        for group in groups:
+            for story in group.stories:
+                for item in (story.lead, *story.others):
+                    view.items[item["id"]] = item
+        view.shown = len(view.items)
+        return view
+
+    # -- refresh and export ---------------------------------------------------------------
+
+    def refresh(self, *, force: bool = False, on_progress: Callable[[int, int, Any], None] | None = None) -> Any:
+        """Run the refresh pipeline on our open store (call from a thread worker).
+
+        The pipeline writes through our store object so there is one writer; the lock keeps
+        view-building reads out while it writes.
+        """
+        from tui.pipeline import refresh
+
+        store = self.store
+        with self.lock:
+            report = refresh(
+                self.paths,
+                settings=self.settings,
+                force=force,
+                now=self.clock(),
+                on_progress=on_progress,
+                store=store,
+                themes=self.themes,
+            )
+            self.invalidate()
+        return report
+
+    def export(self, view: BriefingView, *, start: date | None = None, end: date | None = None) -> Path:
+        """Write the Markdown digest of a range (default: the view's) to the exports folder."""
+        from briefing.digest import render_digest
+
+        req = view.request
+        if start is None or end is None:
+            start, end = req.range
+        if (start, end) != req.range:
+            req = replace(req, day=start)
+        items = self.items_in(start, end) if (start, end) == view.request.range else self.store.items(start=start, end=end)
+        text = render_digest(items, themes=self.themes, start=start, end=end, now=self.clock())
+        self.paths.exports_dir.mkdir(parents=True, exist_ok=True)
+        name = f"chipwire-{start.isoformat()}" + (f"-to-{end.isoformat()}" if end != start else "") + ".md"
+        path = self.paths.exports_dir / name
+        path.write_text(text, encoding="utf-8")
+        return path

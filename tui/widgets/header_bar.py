@@ -1,0 +1,82 @@
+"""The one-line header: which day, how many items, unread, last refresh, and SAMPLE DATA.
+
+Rendered as a ``rich.text.Text`` built from parts (never a markup string), so a feed title or
+anything else that might end up here can never be read as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+@dataclass(frozen=True)
+class HeaderInfo:
+    """What the header shows; the screen builds one per loaded view."""
+
+    start: date
+    end: date
+    total: int
+    shown: int
+    unread: int
+    last_refresh: str | None
+    demo: bool
+    now: datetime
+    filters: tuple[str, ...] = ()
+
+
+def _ago(stamp: str | None, now: datetime) -> str:
+    """'never', 'just now', '5 min ago', '3 h ago' or the date: how stale the feeds are."""
+    if not stamp:
+        return "never"
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return "unknown"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    seconds = (now - when).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+def header_text(info: HeaderInfo) -> Text:
+    """The header line as Text: day or week, counts, unread, refresh age, filters, demo flag."""
+    if info.start == info.end:
+        when = info.start.strftime("%a %d %b %Y")
+    else:
+        when = f"Week {info.start.strftime('%d %b')} – {info.end.strftime('%d %b %Y')}"
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("chipwire", style="bold")
+    text.append("  ")
+    text.append(when, style="bold")
+    items = f"{info.total} items" if info.shown == info.total else f"{info.shown} of {info.total} items"
+    text.append(f"  ·  {items}  ·  ")
+    text.append(f"{info.unread} unread", style="bold" if info.unread else "")
+    text.append(f"  ·  refreshed {_ago(info.last_refresh, info.now)}")
+    for label in info.filters:
+        text.append("  ·  ")
+        text.append(label, style="italic")
+    if info.demo:
+        text.append("  ")
+        text.append(" SAMPLE DATA ", style="reverse bold")
+    return text
+
+
+class HeaderBar(Static):
+    """The app's header line; the screen sets :attr:`info` after each load."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("chipwire", id=id, markup=False)
+
+    def show(self, info: HeaderInfo) -> None:
+        """Repaint with new figures."""
+        self.update(header_text(info))

@@ -1,0 +1,242 @@
+"""The story list: the view's items grouped under theme headings, one line per story.
+
+An ``OptionList`` renders through the Line API (only visible lines are painted), so a day or a
+week of rows is cheap; nothing is mounted per item. Every prompt is a ``rich.text.Text`` built
+from parts and the list is created with ``markup=False``: feed titles such as
+``[@click=app.quit]x[/]`` show literally and run nothing.
+
+Row ids: ``h:<theme>`` headings (disabled, so the cursor skips them), ``i:<id>`` story leads,
+``c:<id>`` the other sources of an expanded story.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from rich.text import Text
+from textual import _widget_navigation
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from tui.services import ViewGroup, ViewStory
+
+
+def _time(item: dict, multi_day: bool) -> str:
+    stamp = item.get("published") or ""
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return "     "
+    return when.strftime("%a %H:%M" if multi_day else "%H:%M")
+
+
+def _marks(item: dict) -> Text:
+    """Unread and starred as symbols, so they read without colour."""
+    text = Text()
+    text.append("●" if not item.get("read") else " ", style="bold")
+    text.append("★" if item.get("starred") else " ", style="bold")
+    return text
+
+
+def story_text(story: ViewStory, *, expanded: bool, multi_day: bool) -> Text:
+    """One story line: marks, time, title, source, theme badges, "+N sources"."""
+    lead = story.lead
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append_text(_marks(lead))
+    text.append(f" {_time(lead, multi_day)} ", style="dim")
+    title = lead.get("title") or lead.get("link") or "(untitled)"
+    text.append(title, style="" if lead.get("read") else "bold")
+    text.append(" · ", style="dim")
+    text.append(lead.get("feed_title") or lead.get("feed") or "", style="italic dim")
+    for badge in story.badges:
+        text.append(" ")
+        text.append(f"[{badge}]", style="dim")
+    if story.others:
+        text.append(" ")
+        arrow = "▾" if expanded else "▸"
+        text.append(f"{arrow} +{len(story.others)} source{'s' if len(story.others) != 1 else ''}", style="bold")
+    return text
+
+
+def source_text(item: dict, *, multi_day: bool) -> Text:
+    """A secondary source of an expanded story, indented under its lead."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("    └ ")
+    text.append_text(_marks(item))
+    text.append(f" {_time(item, multi_day)} ", style="dim")
+    text.append(item.get("feed_title") or item.get("feed") or "", style="italic")
+    text.append(": ", style="dim")
+    text.append(item.get("title") or item.get("link") or "(untitled)")
+    return text
+
+
+def heading_text(group: ViewGroup) -> Text:
+    """A theme heading with its story count."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"━ {group.title} ", style="bold")
+    text.append(f"({len(group.stories)})", style="dim")
+    return text
+
+
+class StoryList(OptionList):
+    """The grouped list; posts :class:`Highlighted`, :class:`Opened` and keeps expansion state."""
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor is on this item id (``None`` when the list is empty)."""
+
+        item_id: str | None
+        theme: str | None
+
+    @dataclass
+    class Opened(Message):
+        """Open this item in the analysis pane."""
+
+        item_id: str
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self._groups: list[ViewGroup] = []
+        self._stories: dict[str, ViewStory] = {}
+        self._theme_of: dict[str, str] = {}
+        self.expanded: set[str] = set()
+        self._multi_day = False
+
+    # -- data in --------------------------------------------------------------------------
+
+    def show(self, groups: Sequence[ViewGroup], *, multi_day: bool = False, keep: str | None = None) -> None:
+        """Replace the rows, keeping the cursor on item ``keep`` (or the same item as before)."""
+        keep = keep if keep is not None else self.highlighted_item
+        self._groups = list(groups)
+        self._multi_day = multi_day
+        self._stories = {}
+        self._theme_of = {}
+        for group in self._groups:
+            for story in group.stories:
+                self._stories[story.lead["id"]] = story
+                for item in (story.lead, *story.others):
+                    self._theme_of[item["id"]] = group.theme
+        self._rebuild(keep)
+
+    def _rebuild(self, keep: str | None) -> None:
+        options: list[Option] = []
+        for group in self._groups:
+            options.append(Option(heading_text(group), id=f"h:{group.theme}", disabled=True))
+            for story in group.stories:
+                lead_id = story.lead["id"]
+                is_open = lead_id in self.expanded
+                options.append(Option(story_text(story, expanded=is_open, multi_day=self._multi_day), id=f"i:{lead_id}"))
+                if is_open:
+                    for other in story.others:
+                        options.append(Option(source_text(other, multi_day=self._multi_day), id=f"c:{other['id']}"))
+        with self.prevent(OptionList.OptionHighlighted):
+            self.set_options(options)
+            target = None
+            if keep is not None:
+                target = self._index_of(keep)
+                if target is None:  # a child of a collapsed story: land on its lead
+                    for story in self._stories.values():
+                        if any(o["id"] == keep for o in story.others):
+                            target = self._index_of(story.lead["id"])
+                            break
+            if target is None:
+                target = _widget_navigation.find_first_enabled(self.options)
+            self.highlighted = target
+        self._announce()
+
+    def _index_of(self, item_id: str) -> int | None:
+        for prefix in ("i:", "c:"):
+            try:
+                return self.get_option_index(prefix + item_id)
+            except OptionDoesNotExist:
+                continue
+        return None
+
+    def refresh_item(self, item: dict) -> None:
+        """Repaint the row(s) of one item after its flags changed (no full rebuild)."""
+        item_id = item["id"]
+        for story in self._stories.values():
+            if story.lead["id"] == item_id:
+                story.lead = item
+                self.replace_option_prompt(
+                    f"i:{item_id}",
+                    story_text(story, expanded=item_id in self.expanded, multi_day=self._multi_day),
+                )
+                return
+            for index, other in enumerate(story.others):
+                if other["id"] == item_id:
+                    story.others[index] = item
+                    if story.lead["id"] in self.expanded:
+                        self.replace_option_prompt(f"c:{item_id}", source_text(item, multi_day=self._multi_day))
+                    return
+
+    # -- state out ------------------------------------------------------------------------
+
+    @property
+    def highlighted_item(self) -> str | None:
+        """The item id under the cursor, or None."""
+        option = self.highlighted_option
+        if option is None or option.id is None or option.id.startswith("h:"):
+            return None
+        return option.id[2:]
+
+    @property
+    def highlighted_story(self) -> ViewStory | None:
+        """The story whose lead is under the cursor (None on a secondary source)."""
+        option = self.highlighted_option
+        if option is None or option.id is None or not option.id.startswith("i:"):
+            return None
+        return self._stories.get(option.id[2:])
+
+    def _announce(self) -> None:
+        item_id = self.highlighted_item
+        self.post_message(self.Highlighted(item_id, self._theme_of.get(item_id) if item_id else None))
+
+    def _on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._announce()
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        story = self.highlighted_story
+        if story is not None and story.others and story.lead["id"] not in self.expanded:
+            self.toggle_expand()
+            return
+        item_id = self.highlighted_item
+        if item_id is not None:
+            self.post_message(self.Opened(item_id))
+
+    # -- actions --------------------------------------------------------------------------
+
+    def toggle_expand(self) -> None:
+        """Show or hide the other sources of the story under the cursor."""
+        story = self.highlighted_story
+        if story is None:
+            item_id = self.highlighted_item
+            for candidate in self._stories.values():  # on a child row: collapse its story
+                if any(o["id"] == item_id for o in candidate.others):
+                    story = candidate
+                    break
+        if story is None or not story.others:
+            return
+        lead_id = story.lead["id"]
+        if lead_id in self.expanded:
+            self.expanded.discard(lead_id)
+        else:
+            self.expanded.add(lead_id)
+        self._rebuild(lead_id)
+
+    def action_cursor_down(self) -> None:
+        """Next row, stopping at the bottom (no wrap: holding j must not jump to the top)."""
+        target = _widget_navigation.find_next_enabled_no_wrap(self.options, self.highlighted, 1)
+        if target is not None:
+            self.highlighted = target
+
+    def action_cursor_up(self) -> None:
+        """Previous row, stopping at the top."""
+        target = _widget_navigation.find_next_enabled_no_wrap(self.options, self.highlighted, -1)
+        if target is not None:
+            self.highlighted = target
