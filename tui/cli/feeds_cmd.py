@@ -1,0 +1,182 @@
+"""``chipwire feeds``: list, add, remove, import and export subscriptions (feeds.toml, OPML 2.0)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tui.cli.context import CliError, Context
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("feeds", help="manage subscriptions", description="Manage the subscriptions in feeds.toml.")
+    fsub = p.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+
+    ls = fsub.add_parser("list", help="list subscriptions with their last refresh status")
+    ls.add_argument("--json", action="store_true", help="print a JSON array")
+    ls.set_defaults(func=run_list)
+
+    add = fsub.add_parser("add", help="subscribe to an http(s) URL or a local feed file")
+    add.add_argument("source", metavar="URL_OR_PATH")
+    add.add_argument("--title", help="title override")
+    add.add_argument("--category", help="category (OPML folder)")
+    add.set_defaults(func=run_add)
+
+    rm = fsub.add_parser("remove", help="unsubscribe (stored items are kept)")
+    rm.add_argument("url", metavar="URL")
+    rm.set_defaults(func=run_remove)
+
+    imp = fsub.add_parser("import", help="import subscriptions from an OPML file (duplicates skipped)")
+    imp.add_argument("file", metavar="FILE.opml")
+    imp.set_defaults(func=run_import)
+
+    exp = fsub.add_parser("export", help="export subscriptions as OPML 2.0")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    exp.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    exp.set_defaults(func=run_export)
+
+
+def _load(ctx: Context):
+    from feeds.subscriptions import ConfigError, load_subscriptions
+
+    try:
+        return load_subscriptions(ctx.paths.feeds_file)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
+def normalise_source(source: str) -> str:
+    """http(s) URLs stay as given; anything else must be an existing local file (made absolute)."""
+    lowered = source.lower()
+    if lowered.startswith(("http://", "https://")):
+        return source
+    if lowered.startswith("file://"):
+        source = source[7:]
+    elif "://" in source or lowered.startswith(("javascript:", "data:", "ftp:")):
+        raise CliError(f"{source!r}: only http(s) URLs and local feed files can be subscribed")
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise CliError(f"{source}: no such file (give an http(s) URL or the path of a feed file)")
+    return str(path.resolve())
+
+
+def run_list(args: argparse.Namespace, ctx: Context) -> int:
+    subs = _load(ctx)
+    states: dict[str, dict] = {}
+    counts: dict[str, int] = {}
+    if ctx.paths.db_dir.exists():
+        store = ctx.open_store(readonly=True)
+        states = store.feed_states()
+        counts = store.feed_item_counts()
+    rows = []
+    for s in subs:
+        st = states.get(s.url, {})
+        rows.append({
+            "url": s.url,
+            "title": s.title or st.get("title") or s.url,
+            "title_override": s.title,
+            "category": s.category,
+            "enabled": s.enabled,
+            "min_interval": s.min_interval,
+            "status": st.get("status", "never"),
+            "error_kind": st.get("error_kind"),
+            "message": st.get("message"),
+            "http_status": st.get("http_status"),
+            "last_attempt": st.get("last_attempt"),
+            "last_success": st.get("last_success"),
+            "consecutive_failures": st.get("consecutive_failures", 0),
+            "next_fetch": st.get("next_fetch"),
+            "items": counts.get(s.url, 0),
+        })
+    if args.json:
+        ctx.json_out(rows)
+        return 0
+    for r in rows:
+        state = r["status"] if r["enabled"] else "disabled"
+        extra = f"  {r['message']}" if r["status"] == "error" and r["message"] else ""
+        print(f"{state:>12}  {r['items']:>5}  {r['title'][:50]:<50}  {r['url']}{extra}", file=ctx.out)
+    print(f"{len(rows)} subscriptions in {ctx.paths.feeds_file}", file=ctx.err)
+    return 0
+
+
+def run_add(args: argparse.Namespace, ctx: Context) -> int:
+    from feeds.subscriptions import ConfigError, SubscriptionExists, add_subscription
+
+    source = normalise_source(args.source)
+    ctx.paths.ensure()
+    _load(ctx)  # creates the default file on first use, and refuses to touch a broken one
+    try:
+        sub = add_subscription(ctx.paths.feeds_file, source, title=args.title, category=args.category)
+    except SubscriptionExists:
+        raise CliError(f"already subscribed: {source}") from None
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    print(f"added {sub.url}" + (f" ({sub.title})" if sub.title else ""), file=ctx.out)
+    return 0
+
+
+def run_remove(args: argparse.Namespace, ctx: Context) -> int:
+    from feeds.subscriptions import ConfigError, remove_subscription
+
+    _load(ctx)
+    url = args.url
+    if not url.lower().startswith(("http://", "https://")) and Path(url).expanduser().exists():
+        url = str(Path(url).expanduser().resolve())
+    try:
+        removed = remove_subscription(ctx.paths.feeds_file, url)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    if not removed:
+        raise CliError(f"not subscribed: {args.url} (see `chipwire feeds list`)")
+    print(f"removed {url} (its stored items are kept)", file=ctx.out)
+    return 0
+
+
+def run_import(args: argparse.Namespace, ctx: Context) -> int:
+    from feeds.opml import OpmlError, read_opml
+    from feeds.subscriptions import ConfigError, save_subscriptions
+
+    try:
+        incoming = read_opml(Path(args.file))
+    except OpmlError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"{args.file}: {exc.strerror or exc}") from None
+    ctx.paths.ensure()
+    subs = _load(ctx)
+    known = {_key(s.url) for s in subs}
+    added = 0
+    for s in incoming:
+        if _key(s.url) in known:
+            continue
+        known.add(_key(s.url))
+        subs.append(s)
+        added += 1
+    try:
+        save_subscriptions(ctx.paths.feeds_file, subs)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    print(f"imported {added} feeds ({len(incoming) - added} already subscribed or duplicate)", file=ctx.out)
+    return 0
+
+
+def _key(url: str) -> str:
+    from feeds.subscriptions import normalise_url
+
+    return normalise_url(url)
+
+
+def run_export(args: argparse.Namespace, ctx: Context) -> int:
+    from feeds.opml import write_opml
+
+    text = write_opml(_load(ctx))
+    if not args.output or args.output == "-":
+        ctx.out.write(text)
+        return 0
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise CliError(f"{out} exists; use --force to overwrite")
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}", file=ctx.err)
+    return 0

@@ -1,0 +1,624 @@
+"""The refresh pipeline: subscriptions -> fetch -> parse/clean -> tag -> stories -> store.
+
+This is the one place that glues ``feeds``, ``briefing`` and ``store`` together; the CLI's
+``chipwire refresh`` and the app's ``r`` key both call :func:`refresh`. It imports no Textual,
+so it runs the same in a terminal, in a worker thread of the app and in tests.
+
+Cost model (why it is shaped like this): network waits are overlapped with asyncio (one shared
+httpx client in ``feeds.fetch``); parsing and tagging are the CPU cost (feedparser is roughly
+0.2 ms per item), so bodies are parsed *while other feeds are still downloading*, in a small
+process pool when there is enough work to pay for it; the store is written once at the end
+(one atomic write per touched file), so a refresh costs the same whatever the archive size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import subprocess
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from store.home import HomePaths
+
+if TYPE_CHECKING:  # pragma: no cover
+    from briefing.themes import ThemeSet
+    from feeds.fetch import FetchResult
+    from feeds.subscriptions import Subscription
+    from store import Store
+    from tui.settings import Settings
+
+#: Below this many bodies to parse, a process pool costs more than it saves.
+POOL_MIN_BODIES = 6
+#: How long the new-items hook may run before it is stopped.
+HOOK_TIMEOUT = 30.0
+
+
+def iso(dt: datetime) -> str:
+    """Format an aware datetime as the store's ISO 8601 UTC form."""
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(text: str | None) -> datetime | None:
+    """Parse the store's ISO 8601 form back; ``None`` for missing or unreadable values."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class FeedOutcome:
+    """How one feed ended a refresh; stored per feed and printed one line per feed."""
+
+    url: str
+    title: str
+    status: str  # "ok" | "not-modified" | "unchanged" | "skipped" | "error"
+    message: str = ""
+    error_kind: str | None = None
+    http_status: int | None = None
+    new: int = 0
+    updated: int = 0
+    entries: int = 0
+    warning: str | None = None
+    moved_to: str | None = None
+    elapsed: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """True when the feed could not be read this time."""
+        return self.status == "error"
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``refresh --json`` record of this feed (a CLI contract: extend, don't rename)."""
+        return {
+            "url": self.url,
+            "title": self.title,
+            "status": self.status,
+            "message": self.message,
+            "error_kind": self.error_kind,
+            "http_status": self.http_status,
+            "new": self.new,
+            "updated": self.updated,
+            "entries": self.entries,
+            "warning": self.warning,
+            "moved_to": self.moved_to,
+            "elapsed": round(self.elapsed, 3),
+        }
+
+
+@dataclass
+class RefreshReport:
+    """Everything a caller needs to summarise a refresh."""
+
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    hook_error: str | None = None
+    retagged: int = 0
+    new_items: list[dict] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        """Outcomes of feeds that could not be read."""
+        return [o for o in self.outcomes if o.failed]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every feed is ok, unchanged or skipped; 1 when some failed."""
+        return 1 if self.failed else 0
+
+
+# --------------------------------------------------------------------------------------------
+# Parse + tag: runs in worker processes (or inline), so it is a plain module-level function.
+
+_TAGGER: Any = None
+_TAGGER_KEY: str | None = None
+
+
+def _init_worker(themes_file: str | None) -> None:
+    """Process-pool initializer: compile the tagger once per worker process."""
+    _get_tagger(themes_file)
+
+
+def _get_tagger(themes_file: str | None) -> Any:
+    global _TAGGER, _TAGGER_KEY
+    key = themes_file or "<builtin>"
+    if _TAGGER is None or _TAGGER_KEY != key:
+        from briefing.tagger import Tagger
+        from briefing.themes import load_themes
+
+        themes, _warning = load_themes(Path(themes_file) if themes_file else None)
+        _TAGGER = Tagger(themes)
+        _TAGGER_KEY = key
+    return _TAGGER
+
+
+def parse_and_tag(
+    body: bytes, url: str, headers: dict[str, str], now_iso: str, max_bytes: int, themes_file: str | None
+) -> tuple[str, Any]:
+    """Parse one fetched body and tag its entries; returns ("ok", ParsedFeed) or ("error", (kind, msg)).
+
+    Errors are returned, not raised, so a hostile feed never kills a pool worker's result.
+    """
+    from feeds.parse import FeedParseError, parse_feed
+
+    now = from_iso(now_iso) or datetime.now(timezone.utc)
+    try:
+        parsed = parse_feed(body, url=url, headers=headers, now=now, max_bytes=max_bytes)
+    except FeedParseError as exc:
+        return "error", (exc.kind, exc.message)
+    except Exception as exc:  # a parser bug must not take the refresh down
+        return "error", ("parser", f"{type(exc).__name__}: {exc}")
+    tag_entries(parsed.entries, _get_tagger(themes_file))
+    return "ok", parsed
+
+
+def tag_entries(entries: list[dict], tagger: Any) -> None:
+    """Add ``themes`` and ``entities`` to entries in place."""
+    from briefing.entities import extract_entities
+
+    for entry in entries:
+        entry["themes"] = tagger.tag(entry.get("title", ""), entry.get("summary", ""))
+        entry["entities"] = extract_entities(entry.get("title", ""), entry.get("summary", ""))
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def fetch_settings_from(settings: "Settings") -> Any:
+    """Map the user's ``[fetch]`` config onto ``feeds.fetch.FetchSettings``."""
+    from feeds.fetch import FetchSettings
+
+    f = settings.fetch
+    return FetchSettings(
+        max_bytes=f.max_bytes,
+        connect_timeout=f.connect_timeout,
+        read_timeout=f.read_timeout,
+        deadline=f.deadline,
+        concurrency=f.concurrency,
+        per_host=f.per_host,
+    )
+
+
+def _due(sub: "Subscription", state: dict, now: datetime) -> tuple[bool, str]:
+    """Is this feed due? Returns (due, reason-if-not)."""
+    next_fetch = from_iso(state.get("next_fetch"))
+    if next_fetch and now < next_fetch:
+        why = state.get("next_reason") or "schedule"
+        return False, f"not due until {iso(next_fetch)} ({why}); --force fetches now"
+    return True, ""
+
+
+def _schedule(
+    sub: "Subscription", settings: "Settings", now: datetime, *, ttl: int | None, max_age: float | None,
+    retry_after: float | None,
+) -> tuple[str | None, str | None]:
+    """When may this feed be fetched next, and why (min interval, <ttl>, Cache-Control, Retry-After)."""
+    candidates: list[tuple[float, str]] = []
+    default = getattr(settings.fetch, "default_interval", 0) or 0
+    interval = sub.min_interval if sub.min_interval is not None else default
+    if interval:
+        candidates.append((float(interval), "minimum interval"))
+    if ttl:
+        candidates.append((float(ttl), "feed ttl"))
+    if max_age:
+        candidates.append((float(max_age), "Cache-Control"))
+    if retry_after:
+        candidates.append((float(retry_after), "Retry-After"))
+    if not candidates:
+        return None, None
+    # Never let a server push a feed out by more than a week.
+    seconds, reason = max(candidates)
+    seconds = min(seconds, 7 * 86400)
+    return iso(now + timedelta(seconds=seconds)), reason
+
+
+def _pool_context() -> Any:
+    """Fork is cheapest (workers inherit imported modules), but only safe single-threaded."""
+    import multiprocessing
+
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn" if os.name != "posix" else "forkserver")
+
+
+def refresh(
+    paths: HomePaths,
+    *,
+    settings: "Settings",
+    force: bool = False,
+    now: datetime | None = None,
+    on_progress: Callable[[int, int, FeedOutcome], None] | None = None,
+    store: "Store | None" = None,
+    themes: "ThemeSet | None" = None,
+    only: list[str] | None = None,
+) -> RefreshReport:
+    """Run one refresh of every enabled, due subscription and store the results.
+
+    Args:
+        paths: the chipwire home.
+        settings: loaded ``config.toml`` settings.
+        force: ignore each feed's schedule (ttl, Cache-Control, Retry-After, minimum interval).
+        now: the time to use (tests freeze it).
+        on_progress: called after each feed ends, with (done, total, outcome); may be called
+            from the thread that runs this function.
+        store: an already open store (the app keeps one); opened and closed here otherwise.
+        themes: the theme set to tag with; loaded from the home otherwise.
+        only: refresh just these feed URLs.
+
+    Raises:
+        feeds.subscriptions.ConfigError: broken ``feeds.toml`` (nothing is fetched or written).
+        store.StoreError / StoreLocked: store unusable or another writer is active.
+    """
+    from feeds.subscriptions import load_subscriptions
+
+    started = time.perf_counter()
+    now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    paths.ensure()
+    subs = load_subscriptions(paths.feeds_file)
+    if only:
+        wanted = set(only)
+        subs = [s for s in subs if s.url in wanted]
+    own_store = store is None
+    if store is None:
+        from store import Store
+
+        store = Store.open(paths.db_dir)
+    try:
+        with store.writer():
+            report = _refresh_locked(paths, settings, subs, store, force=force, now=now,
+                                     on_progress=on_progress, themes=themes)
+    finally:
+        if own_store:
+            store.close()
+    report.elapsed = time.perf_counter() - started
+    if report.new_ids and settings.hook.new_items:
+        report.hook_error = run_new_items_hook(settings.hook.new_items, paths, report.new_items)
+    return report
+
+
+def _refresh_locked(
+    paths: HomePaths,
+    settings: "Settings",
+    subs: list["Subscription"],
+    store: "Store",
+    *,
+    force: bool,
+    now: datetime,
+    on_progress: Callable[[int, int, FeedOutcome], None] | None,
+    themes: "ThemeSet | None",
+) -> RefreshReport:
+    from feeds.fetch import FetchRequest, fetch_all
+
+    report = RefreshReport()
+    themes_file = str(paths.themes_file) if paths.themes_file.exists() else None
+    if themes is None:
+        from briefing.themes import load_themes
+
+        themes, _warning = load_themes(Path(themes_file) if themes_file else None)
+    report.retagged = ensure_tags_current(store, themes)
+
+    states = store.feed_states()
+    total = len(subs)
+    done = 0
+    lock = threading.Lock()
+
+    def finish(outcome: FeedOutcome) -> None:
+        nonlocal done
+        with lock:
+            done += 1
+            report.outcomes.append(outcome)
+            current = done
+        if on_progress is not None:
+            on_progress(current, total, outcome)
+
+    requests = []
+    by_url: dict[str, "Subscription"] = {}
+    for sub in subs:
+        state = states.get(sub.url, {})
+        title = sub.title or state.get("title") or sub.url
+        if not sub.enabled:
+            finish(FeedOutcome(sub.url, title, "skipped", "disabled in feeds.toml"))
+            continue
+        if not force:
+            due, why = _due(sub, state, now)
+            if not due:
+                finish(FeedOutcome(sub.url, title, "skipped", why))
+                continue
+        by_url[sub.url] = sub
+        requests.append(FetchRequest(sub.url, etag=state.get("etag"), last_modified=state.get("last_modified")))
+
+    fetch_settings = fetch_settings_from(settings)
+    parsed_items: list[dict] = []
+    pending: list[tuple["FetchResult", Any]] = []
+    state_updates: dict[str, dict] = {}
+
+    def base_state(url: str) -> dict:
+        state = dict(states.get(url, {}))
+        state["last_attempt"] = iso(now)
+        return state
+
+    def record_failure(res: "FetchResult", kind: str, message: str, title: str, elapsed: float) -> None:
+        state = base_state(res.url)
+        state.update(
+            status="error", error_kind=kind, message=message, http_status=res.http_status,
+            consecutive_failures=int(state.get("consecutive_failures", 0)) + 1,
+        )
+        next_fetch, reason = (None, None)
+        if res.retry_after:
+            next_fetch, reason = _schedule(by_url[res.url], settings, now, ttl=None, max_age=None,
+                                           retry_after=res.retry_after)
+        state["next_fetch"], state["next_reason"] = next_fetch, reason
+        state_updates[res.url] = state
+        finish(FeedOutcome(res.url, title, "error", message, error_kind=kind, http_status=res.http_status,
+                           elapsed=elapsed))
+
+    def on_fetched(res: "FetchResult") -> None:
+        sub = by_url[res.url]
+        title = sub.title or states.get(res.url, {}).get("title") or res.url
+        if res.status == "error":
+            record_failure(res, res.error_kind or "error", res.error_message or "fetch failed", title, res.elapsed)
+            return
+        state = base_state(res.url)
+        if res.status == "not-modified":
+            next_fetch, reason = _schedule(sub, settings, now, ttl=state.get("ttl"), max_age=res.max_age,
+                                           retry_after=None)
+            state.update(status="not-modified", error_kind=None, message="not modified (304)",
+                         http_status=res.http_status, consecutive_failures=0, last_success=iso(now),
+                         next_fetch=next_fetch, next_reason=reason)
+            state_updates[res.url] = state
+            finish(FeedOutcome(res.url, title, "not-modified", "not modified (304)", http_status=res.http_status,
+                               elapsed=res.elapsed, moved_to=res.moved_to))
+            return
+        body = res.body or b""
+        digest = hashlib.sha256(body).hexdigest()
+        if digest == state.get("content_hash") and state.get("status") != "error":
+            next_fetch, reason = _schedule(sub, settings, now, ttl=state.get("ttl"), max_age=res.max_age,
+                                           retry_after=None)
+            state.update(status="unchanged", error_kind=None, message="same content as last time",
+                         http_status=res.http_status, consecutive_failures=0, last_success=iso(now),
+                         etag=res.etag or state.get("etag"), last_modified=res.last_modified or state.get("last_modified"),
+                         next_fetch=next_fetch, next_reason=reason)
+            state_updates[res.url] = state
+            finish(FeedOutcome(res.url, title, "unchanged", "same content as last time", http_status=res.http_status,
+                               elapsed=res.elapsed, moved_to=res.moved_to))
+            return
+        pending.append((res, digest))
+
+    # Parse + tag every changed body while other feeds are still downloading: in a process pool
+    # when there is enough work to share across cores. The pool is started (and the tagger and
+    # feedparser imported) before the event loop runs, so fork happens while single-threaded.
+    now_iso = iso(now)
+    pool: ProcessPoolExecutor | None = None
+    if len(requests) >= POOL_MIN_BODIES and (os.cpu_count() or 1) > 1:
+        import feeds.parse  # noqa: F401  (warm import inherited by forked workers)
+
+        _get_tagger(themes_file)
+        workers = min(len(requests), os.cpu_count() or 2)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
+                                   initargs=(themes_file,))
+        list(pool.map(_noop, range(workers)))
+    jobs: dict[str, tuple] = {}
+    futures: dict[str, Any] = {}
+
+    def on_result(res: "FetchResult") -> None:
+        before = len(pending)
+        on_fetched(res)
+        if len(pending) > before:
+            job = (res.body or b"", res.url, dict(res.headers), now_iso, fetch_settings.max_bytes, themes_file)
+            if pool is not None:
+                futures[res.url] = pool.submit(_parse_job, job)
+            else:
+                jobs[res.url] = job
+
+    results: list["FetchResult"] = []
+    try:
+        if requests:
+            results = asyncio.run(fetch_all(requests, fetch_settings, on_result=on_result))
+        outputs: list[tuple[str, Any]] = []
+        for res, _digest in pending:
+            if res.url in futures:
+                try:
+                    outputs.append(futures[res.url].result())
+                except Exception as exc:  # a worker died (e.g. out of memory): that feed fails alone
+                    outputs.append(("error", ("parser", f"parser process failed: {type(exc).__name__}")))
+            else:
+                outputs.append(_parse_job(jobs[res.url]))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    for (res, digest), (kind, payload) in zip(pending, outputs):
+        sub = by_url[res.url]
+        title = sub.title or states.get(res.url, {}).get("title") or res.url
+        if kind == "error":
+            err_kind, msg = payload
+            record_failure(res, err_kind, msg, title, res.elapsed)
+            continue
+        parsed = payload
+        feed_title = sub.title or parsed.title or res.url
+        seen: set[str] = set()
+        entries = []
+        for entry in parsed.entries:
+            if entry["id"] in seen:  # duplicate guids inside one document: keep the first
+                continue
+            seen.add(entry["id"])
+            entry["feed"] = res.url
+            entry["feed_title"] = feed_title
+            entries.append(entry)
+        parsed_items.extend(entries)
+        state = base_state(res.url)
+        next_fetch, reason = _schedule(sub, settings, now, ttl=parsed.ttl_seconds, max_age=res.max_age,
+                                       retry_after=None)
+        message = f"{len(entries)} entries"
+        state.update(
+            status="ok", error_kind=None, message=message, warning=parsed.warning, http_status=res.http_status,
+            consecutive_failures=0, last_success=iso(now), etag=res.etag, last_modified=res.last_modified,
+            content_hash=digest, title=parsed.title or state.get("title"), ttl=parsed.ttl_seconds,
+            next_fetch=next_fetch, next_reason=reason, entries=len(entries),
+        )
+        state_updates[res.url] = state
+        outcome = FeedOutcome(res.url, feed_title, "ok", message, http_status=res.http_status, entries=len(entries),
+                              warning=parsed.warning, moved_to=res.moved_to, elapsed=res.elapsed)
+        outcome._ids = [e["id"] for e in entries]  # type: ignore[attr-defined]
+        finish(outcome)
+
+    if parsed_items:
+        assign_item_stories(store, parsed_items)
+        result = store.upsert_items(parsed_items, now=now)
+        report.new_ids = list(result.new)
+        report.updated_ids = list(result.updated)
+        new_set, upd_set = set(result.new), set(result.updated)
+        for outcome in report.outcomes:
+            ids = getattr(outcome, "_ids", None)
+            if ids:
+                outcome.new = sum(1 for i in ids if i in new_set)
+                outcome.updated = sum(1 for i in ids if i in upd_set)
+                outcome.message = f"{outcome.entries} entries, {outcome.new} new"
+                if outcome.updated:
+                    outcome.message += f", {outcome.updated} updated"
+                state_updates[outcome.url]["message"] = outcome.message
+    new_set = set(report.new_ids)
+    report.new_items = [item for item in parsed_items if item["id"] in new_set]
+    order = {sub.url: i for i, sub in enumerate(subs)}
+    report.outcomes.sort(key=lambda o: order.get(o.url, len(order)))
+
+    for url, state in state_updates.items():
+        store.set_feed_state(url, state)
+    # Permanent redirects move the subscription (its state and items follow).
+    for res in results:
+        if res.moved_to and res.moved_to != res.url and res.status != "error":
+            _move_feed(paths, store, res.url, res.moved_to)
+    store.set_meta("last_refresh", iso(now))
+    store.commit()
+    _maybe_prune(store, settings, now)
+    return report
+
+
+def _parse_job(job: tuple) -> tuple[str, Any]:
+    return parse_and_tag(*job)
+
+
+def _noop(_: int) -> None:
+    """Warm-up task: makes the pool start its workers before the event loop runs."""
+
+
+def _move_feed(paths: HomePaths, store: "Store", old: str, new: str) -> None:
+    """Follow a 301/308: update feeds.toml (text edit, comments kept) and the store."""
+    from feeds.subscriptions import update_url
+
+    try:
+        update_url(paths.feeds_file, old, new)
+    except Exception:  # the subscriptions file changed under us; keep the old URL
+        return
+    store.rename_feed(old, new)
+
+
+def _maybe_prune(store: "Store", settings: "Settings", now: datetime) -> None:
+    """Apply the retention setting at most once a day (starred items are kept forever)."""
+    last = from_iso(store.meta("last_prune"))
+    if last and now - last < timedelta(days=1):
+        return
+    store.prune(keep_days=settings.store.retention_days, now=now)
+    store.set_meta("last_prune", iso(now))
+    store.commit()
+
+
+def assign_item_stories(store: "Store", items: list[dict]) -> None:
+    """Give each incoming item a story id, joining stories already stored within the window.
+
+    A stored item keeps its story id; a new item that matches a stored one takes that id, so a
+    story's id is stable as more sources report it.
+    """
+    from briefing.stories import assign_stories
+
+    days = [from_iso(i.get("published")) for i in items]
+    days = [d for d in days if d]
+    existing: list[dict] = []
+    if days:
+        start = (min(days) - timedelta(hours=72)).date()
+        end = (max(days) + timedelta(hours=72)).date()
+        existing = store.items(start=start, end=end)
+    incoming_ids = {i["id"] for i in items}
+    pool = [i for i in existing if i["id"] not in incoming_ids] + items
+    mapping = assign_stories(pool)
+    # Prefer a story id already stored for any member of the group.
+    stored_story = {i["id"]: i.get("story") or i["id"] for i in existing}
+    group_best: dict[str, str] = {}
+    for item_id, story in mapping.items():
+        if item_id in stored_story:
+            current = group_best.get(story)
+            candidate = stored_story[item_id]
+            if current is None or candidate < current:
+                group_best[story] = candidate
+    for item in items:
+        story = mapping.get(item["id"], item["id"])
+        item["story"] = group_best.get(story, story)
+
+
+def ensure_tags_current(store: "Store", themes: "ThemeSet") -> int:
+    """Re-tag every stored item in one batch when the themes file changed since the last tagging.
+
+    Returns the number of items whose tags changed. Never leaves stored tags silently stale.
+    """
+    if store.meta("themes_digest") == themes.digest:
+        return 0
+    changed = retag_all(store, themes)
+    store.set_meta("themes_digest", themes.digest)
+    store.commit()
+    return changed
+
+
+def retag_all(store: "Store", themes: "ThemeSet") -> int:
+    """Recompute ``themes`` and ``entities`` of every stored item (month by month)."""
+    from briefing.entities import extract_entities
+    from briefing.tagger import Tagger
+
+    tagger = Tagger(themes)
+
+    def retag(item: dict) -> dict | None:
+        new_themes = tagger.tag(item.get("title", ""), item.get("summary", ""))
+        new_entities = extract_entities(item.get("title", ""), item.get("summary", ""))
+        if new_themes == item.get("themes") and new_entities == item.get("entities"):
+            return None
+        item = dict(item)
+        item["themes"] = new_themes
+        item["entities"] = new_entities
+        return item
+
+    return store.rewrite_items(retag)
+
+
+def run_new_items_hook(argv: list[str], paths: HomePaths, new_items: list[dict]) -> str | None:
+    """Run the user's new-items command with the new items as JSON on stdin.
+
+    The command is an argv list run without a shell, and feed text only ever travels on stdin,
+    so nothing a feed says can reach a shell. Returns an error message, or None on success.
+    """
+    payload = json.dumps(new_items, ensure_ascii=False).encode("utf-8")
+    env = dict(os.environ, CHIPWIRE_HOME=str(paths.root))
+    try:
+        proc = subprocess.run(argv, input=payload, capture_output=True, timeout=HOOK_TIMEOUT, env=env,
+                              shell=False, check=False)
+    except FileNotFoundError:
+        return f"new-items hook {argv[0]!r} not found"
+    except subprocess.TimeoutExpired:
+        return f"new-items hook {argv[0]!r} ran longer than {HOOK_TIMEOUT:.0f} s and was stopped"
+    except OSError as exc:
+        return f"new-items hook {argv[0]!r} could not run: {exc}"
+    if proc.returncode != 0:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        return f"new-items hook {argv[0]!r} exited {proc.returncode}: {tail[0][:200]}"
+    return None
