@@ -23,10 +23,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from store.home import HomePaths
-
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from briefing.themes import ThemeSet
+    from store.home import HomePaths
     from store import Store
     from tui.settings import Settings
 
@@ -134,7 +133,7 @@ class Services:
 
     def __init__(
         self,
-        paths: HomePaths,
+        paths: "HomePaths",
         settings: "Settings | None" = None,
         *,
         clock: Clock | None = None,

@@ -1,0 +1,583 @@
+"""The home screen: a day's (or week's) briefing — themes, stories, and the analysis pane.
+
+The screen owns the :class:`~tui.services.ViewRequest` (day, weekly, unread-only, theme,
+query) and every call into :class:`~tui.services.Services`. Widgets get data pushed down
+(``show(...)``) and report intent up with messages. Store reads, flag writes, exports and the
+refresh pipeline all run in thread workers; their results come back as messages, so the event
+loop never waits on disk or network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from tui import keymap
+from tui.services import OTHER, BriefingView, Services, ViewRequest
+from tui.widgets.analysis_pane import AnalysisPane
+from tui.widgets.header_bar import HeaderBar, HeaderInfo
+from tui.widgets.refresh_bar import RefreshBar
+from tui.widgets.search_bar import SearchBar
+from tui.widgets.story_list import StoryList
+from tui.widgets.theme_column import ALL, ThemeColumn, ThemeEntryData
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tui.app import ChipwireApp
+
+#: Below this width the analysis pane folds away; ``a`` brings it up as an overlay.
+WIDE = 110
+
+
+@dataclass
+class ViewLoaded(Message):
+    """A view finished building in a worker (``generation`` drops stale, overtaken loads)."""
+
+    view: BriefingView
+    keep: str | None
+    generation: int
+
+
+@dataclass
+class RefreshProgress(Message):
+    """One feed finished during a refresh; floods collapse (only the latest matters)."""
+
+    done: int
+    total: int
+    title: str
+
+    def can_replace(self, message: Message) -> bool:  # noqa: D102 - Textual hook
+        return isinstance(message, RefreshProgress)
+
+
+@dataclass
+class RefreshDone(Message):
+    """The refresh worker finished; ``report`` is the pipeline's RefreshReport."""
+
+    report: Any
+
+
+@dataclass
+class Notice(Message):
+    """A worker wants to tell the person something (plain text, never markup)."""
+
+    text: str
+    severity: str = "information"
+
+
+def _is_web_link(link: str) -> bool:
+    """Only http(s) URLs with a host may reach the browser (no javascript:, file:, data:...)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+class BriefingScreen(Screen):
+    """Theme column | story list | analysis pane, with header, refresh bar, search and footer."""
+
+    BINDINGS = keymap.bindings("briefing")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(id="briefing")
+        self.services = services
+        self.request: ViewRequest | None = None
+        self.view: BriefingView | None = None
+        self.open_item: str | None = None
+        self._generation = 0
+        self.refreshing = False
+
+    @property
+    def chip_app(self) -> "ChipwireApp":
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        refresh_bar = RefreshBar(id="refresh-bar")
+        refresh_bar.display = False
+        yield refresh_bar
+        with Horizontal(id="body"):
+            yield ThemeColumn(id="themes")
+            yield StoryList(id="stories")
+            yield AnalysisPane(id="analysis")
+        search = SearchBar(id="search")
+        search.display = False
+        yield search
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(StoryList).focus()
+        self.load(None)
+        interval = getattr(getattr(self.services.settings, "app", None), "auto_refresh", 0) or 0
+        if interval > 0:
+            self.set_interval(float(interval), self._auto_refresh, name="auto-refresh")
+
+    # -- loading --------------------------------------------------------------------------
+
+    def load(self, request: ViewRequest | None, *, keep: str | None = None, step: int = 0) -> None:
+        """Build a view in a thread worker; ``None`` means the default day, ``step`` ±1 day with items."""
+        self._generation += 1
+        self._load_worker(request, keep, step, self._generation)
+
+    @work(thread=True, exit_on_error=False, group="view")
+    def _load_worker(self, request: ViewRequest | None, keep: str | None, step: int, generation: int) -> None:
+        services = self.services
+        if request is None:
+            request = ViewRequest(day=services.default_day())
+        if step:
+            target = services.step_day(request.day, step, weekly=request.weekly)
+            if target is None:
+                self.post_message(Notice("No earlier day with items." if step < 0 else "No later day with items."))
+                return
+            request = replace(request, day=target)
+        view = services.build_view(request)
+        self.post_message(ViewLoaded(view, keep, generation))
+
+    def on_view_loaded(self, message: ViewLoaded) -> None:
+        """Paint a freshly built view, unless a newer load was started meanwhile."""
+        if message.generation != self._generation:
+            return
+        view = message.view
+        self.view = view
+        self.request = view.request
+        start, end = view.request.range
+        filters = []
+        if view.request.theme:
+            filters.append(f"theme: {self.services.theme_titles().get(view.request.theme, view.request.theme)}")
+        if view.request.unread_only:
+            filters.append("unread only")
+        if view.request.query.strip():
+            filters.append(f"/{view.request.query.strip()}")
+        self.query_one(HeaderBar).show(
+            HeaderInfo(start, end, view.total, view.shown, view.unread, view.last_refresh, view.demo,
+                       self.services.clock(), tuple(filters))
+        )
+        entries = [ThemeEntryData(ALL, "All themes", view.total, [])]
+        entries += [ThemeEntryData(t.id, t.title, t.count, t.spark) for t in view.themes]
+        self.query_one(ThemeColumn).show(entries, view.request.theme)
+        self.query_one(StoryList).show(view.groups, multi_day=start != end, keep=message.keep)
+        search = self.query_one(SearchBar)
+        if view.request.query.strip():
+            if view.query_error:
+                search.set_status(view.query_error, error=True)
+            else:
+                search.set_status(f"{view.shown} match{'es' if view.shown != 1 else ''}")
+        if self.open_item and self.open_item in view.items:
+            self.query_one(AnalysisPane).show_item(view.items[self.open_item], self.services.theme_titles())
+        elif self.open_item is None:
+            self._show_theme_for_cursor()
+
+    def reload(self, **changes: Any) -> None:
+        """Reload the current view with some request fields changed, keeping the cursor's item."""
+        if self.request is None:
+            return
+        keep = self.query_one(StoryList).highlighted_item
+        self.load(replace(self.request, **changes), keep=keep)
+
+    # -- analysis pane --------------------------------------------------------------------
+
+    def _show_theme(self, theme_id: str | None) -> None:
+        if theme_id is None:
+            return
+        pane = self.query_one(AnalysisPane)
+        titles = self.services.theme_titles()
+        count = None
+        if self.view is not None:
+            for summary in self.view.themes:
+                if summary.id == theme_id:
+                    count = summary.count
+        if theme_id == ALL:
+            analysis = getattr(self.services.themes, "analysis", "")
+            theme = type("Analysis", (), {"thesis": analysis, "watch": None})()
+            pane.show_theme(ALL, theme, title="The compute cold war", count=self.view.total if self.view else None)
+            return
+        pane.show_theme(theme_id, self.services.theme(theme_id), title=titles.get(theme_id, theme_id), count=count)
+
+    def _show_theme_for_cursor(self) -> None:
+        stories = self.query_one(StoryList)
+        item_id = stories.highlighted_item
+        theme = stories._theme_of.get(item_id) if item_id else None
+        self._show_theme(theme or (self.request.theme if self.request else None) or ALL)
+
+    @on(StoryList.Highlighted)
+    def _story_highlighted(self, message: StoryList.Highlighted) -> None:
+        if self.open_item is None:
+            self._show_theme(message.theme or ALL)
+
+    @on(ThemeColumn.Highlighted)
+    def _theme_highlighted(self, message: ThemeColumn.Highlighted) -> None:
+        if self.open_item is None:
+            self._show_theme(message.theme)
+
+    @on(ThemeColumn.Selected)
+    def _theme_selected(self, message: ThemeColumn.Selected) -> None:
+        self.reload(theme=message.theme)
+        self.query_one(StoryList).focus()
+
+    @on(StoryList.Opened)
+    def _story_opened(self, message: StoryList.Opened) -> None:
+        self.open(message.item_id)
+
+    def open(self, item_id: str) -> None:
+        """Show an item in the analysis pane (an overlay when narrow) and mark it read."""
+        if self.view is None or item_id not in self.view.items:
+            return
+        item = self.view.items[item_id]
+        self.open_item = item_id
+        self.add_class("-item-open")
+        self.query_one(AnalysisPane).show_item(item, self.services.theme_titles())
+        if not item.get("read"):
+            self._set_flag(item, read=True)
+
+    def close_item(self) -> None:
+        """Back from an open item to the theme analysis."""
+        self.open_item = None
+        self.remove_class("-item-open")
+        self._show_theme_for_cursor()
+
+    # -- flags ----------------------------------------------------------------------------
+
+    def current_item(self) -> dict | None:
+        """The open item, else the item under the cursor."""
+        if self.view is None:
+            return None
+        item_id = self.open_item or self.query_one(StoryList).highlighted_item
+        return self.view.items.get(item_id) if item_id else None
+
+    def _set_flag(self, item: dict, *, read: bool | None = None, starred: bool | None = None) -> None:
+        """Flip a flag now in the view, persist it in a worker (the store write is off-loop)."""
+        if read is not None:
+            item["read"] = read
+        if starred is not None:
+            item["starred"] = starred
+        self.query_one(StoryList).refresh_item(item)
+        if self.open_item == item["id"]:
+            self.query_one(AnalysisPane).show_item(item, self.services.theme_titles())
+        self._flag_worker(item["id"], read, starred)
+
+    @work(thread=True, exit_on_error=False, group="flags")
+    def _flag_worker(self, item_id: str, read: bool | None, starred: bool | None) -> None:
+        self.services.set_flags([item_id], read=read, starred=starred)
+
+    # -- messages from workers ------------------------------------------------------------
+
+    def on_notice(self, message: Notice) -> None:
+        """Show a worker's notice (plain text)."""
+        self.notify(message.text, severity=message.severity, markup=False)  # type: ignore[arg-type]
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for worker failures: tell the person, keep the app alive."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "refresh":
+            self._end_refresh()
+            what = "Refresh failed"
+        elif event.worker.group == "flags":
+            what = "Could not save the flag"
+        elif event.worker.group == "export":
+            what = "Export failed"
+        else:
+            what = "Could not load the briefing"
+        self.notify(f"{what}: {error}", severity="error", markup=False, timeout=10)
+
+    # -- refresh --------------------------------------------------------------------------
+
+    def start_refresh(self, *, force: bool = False) -> bool:
+        """Start the refresh worker unless one is running; returns whether it started."""
+        if self.refreshing:
+            return False
+        self.refreshing = True
+        self.query_one(RefreshBar).start()
+        self._refresh_worker(force)
+        return True
+
+    def _auto_refresh(self) -> None:
+        self.start_refresh()
+
+    @work(thread=True, exit_on_error=False, group="refresh")
+    def _refresh_worker(self, force: bool) -> None:
+        def progress(done: int, total: int, outcome: Any) -> None:
+            self.post_message(RefreshProgress(done, total, str(getattr(outcome, "title", "") or "")))
+
+        report = self.services.refresh(force=force, on_progress=progress)
+        self.post_message(RefreshDone(report))
+
+    def on_refresh_progress(self, message: RefreshProgress) -> None:
+        """Move the progress bar."""
+        self.query_one(RefreshBar).advance(message.done, message.total, message.title)
+
+    def _end_refresh(self) -> None:
+        self.refreshing = False
+        self.query_one(RefreshBar).finish()
+
+    def on_refresh_done(self, message: RefreshDone) -> None:
+        """Summarise the refresh and reload the view, keeping the cursor on the same item."""
+        self._end_refresh()
+        report = message.report
+        new = len(getattr(report, "new_ids", []) or [])
+        failed = list(getattr(report, "failed", []) or [])
+        summary = f"{new} new item{'s' if new != 1 else ''}"
+        if failed:
+            names = ", ".join((o.title or o.url)[:40] for o in failed[:3])
+            more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+            summary += f"; {len(failed)} feed{'s' if len(failed) != 1 else ''} failed: {names}{more}"
+        self.notify(summary, title="Refresh", severity="warning" if failed else "information", markup=False)
+        if self.request is not None:
+            self.reload()
+        else:
+            self.load(None)
+
+    # -- actions (keys and palette) -------------------------------------------------------
+
+    def _focused_pane(self) -> Any:
+        focused = self.focused
+        for pane in (ThemeColumn, StoryList, AnalysisPane):
+            if isinstance(focused, pane):
+                return focused
+        return self.query_one(StoryList)
+
+    def action_cursor_down(self) -> None:
+        """j / down."""
+        pane = self._focused_pane()
+        if isinstance(pane, ThemeColumn):
+            pane.move(1)
+        elif isinstance(pane, AnalysisPane):
+            pane.scroll_down(animate=False)
+        else:
+            pane.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        """k / up."""
+        pane = self._focused_pane()
+        if isinstance(pane, ThemeColumn):
+            pane.move(-1)
+        elif isinstance(pane, AnalysisPane):
+            pane.scroll_up(animate=False)
+        else:
+            pane.action_cursor_up()
+
+    def action_cursor_top(self) -> None:
+        """g."""
+        pane = self._focused_pane()
+        if isinstance(pane, ThemeColumn):
+            pane.move_to(0)
+        elif isinstance(pane, AnalysisPane):
+            pane.scroll_home(animate=False)
+        else:
+            pane.action_first()
+
+    def action_cursor_bottom(self) -> None:
+        """G."""
+        pane = self._focused_pane()
+        if isinstance(pane, ThemeColumn):
+            pane.move_to(-1)
+        elif isinstance(pane, AnalysisPane):
+            pane.scroll_end(animate=False)
+        else:
+            pane.action_last()
+
+    def _panes(self) -> list[Any]:
+        panes: list[Any] = [self.query_one(ThemeColumn), self.query_one(StoryList)]
+        analysis = self.query_one(AnalysisPane)
+        if analysis.display and analysis.region.width > 0:
+            panes.append(analysis)
+        return panes
+
+    def _cycle(self, delta: int) -> None:
+        panes = self._panes()
+        current = self._focused_pane()
+        index = panes.index(current) if current in panes else 1
+        panes[(index + delta) % len(panes)].focus()
+
+    def action_next_pane(self) -> None:
+        """tab."""
+        self._cycle(1)
+
+    def action_prev_pane(self) -> None:
+        """shift+tab."""
+        self._cycle(-1)
+
+    def action_open(self) -> None:
+        """enter outside the list: open the item under the list cursor."""
+        pane = self._focused_pane()
+        if isinstance(pane, ThemeColumn):
+            pane.action_select()
+            return
+        item_id = self.query_one(StoryList).highlighted_item
+        if item_id:
+            self.open(item_id)
+
+    def action_expand(self) -> None:
+        """space / l: show or hide a story's other sources."""
+        self.query_one(StoryList).toggle_expand()
+
+    def action_back(self) -> None:
+        """escape: clear search, close the item, drop the overlay, then the theme filter."""
+        search = self.query_one(SearchBar)
+        if search.display or (self.request and self.request.query):
+            search.input.value = ""
+            search.display = False
+            self.query_one(StoryList).focus()
+            if self.request and self.request.query:
+                self.reload(query="")
+            return
+        if self.open_item is not None:
+            self.close_item()
+            self.query_one(StoryList).focus()
+            return
+        if self.has_class("-show-analysis"):
+            self.remove_class("-show-analysis")
+            self.query_one(StoryList).focus()
+            return
+        if self.request and self.request.theme:
+            self.reload(theme=None)
+            return
+        if not isinstance(self.focused, StoryList):
+            self.query_one(StoryList).focus()
+
+    def action_prev_day(self) -> None:
+        """[: the previous day (or week) with items."""
+        if self.request is not None:
+            self.load(self.request, step=-1)
+
+    def action_next_day(self) -> None:
+        """]: the next day (or week) with items."""
+        if self.request is not None:
+            self.load(self.request, step=1)
+
+    def goto_day(self, day: date) -> None:
+        """Show a given day (palette "go to date")."""
+        if self.request is not None:
+            self.load(replace(self.request, day=day))
+        else:
+            self.load(ViewRequest(day=day))
+
+    def action_pick_theme(self) -> None:
+        """t: move focus to the theme column to pick a filter."""
+        self.query_one(ThemeColumn).focus()
+
+    def set_theme(self, theme: str | None) -> None:
+        """Filter to a theme (palette)."""
+        self.reload(theme=theme)
+
+    def action_search(self) -> None:
+        """/: open the live filter."""
+        search = self.query_one(SearchBar)
+        if self.request is not None:
+            search.input.value = self.request.query
+        search.open()
+
+    @on(SearchBar.Changed)
+    def _search_changed(self, message: SearchBar.Changed) -> None:
+        self.reload(query=message.text)
+
+    @on(SearchBar.Done)
+    def _search_done(self, message: SearchBar.Done) -> None:
+        self.query_one(StoryList).focus()
+
+    @on(SearchBar.Cancelled)
+    def _search_cancelled(self, message: SearchBar.Cancelled) -> None:
+        self.query_one(StoryList).focus()
+        self.reload(query="")
+
+    def action_toggle_unread(self) -> None:
+        """u: unread only."""
+        if self.request is not None:
+            self.reload(unread_only=not self.request.unread_only)
+
+    def action_toggle_weekly(self) -> None:
+        """w: day / week."""
+        if self.request is not None:
+            self.reload(weekly=not self.request.weekly)
+
+    def action_toggle_star(self) -> None:
+        """s: star or unstar the current item."""
+        item = self.current_item()
+        if item is not None:
+            self._set_flag(item, starred=not item.get("starred"))
+
+    def action_toggle_read(self) -> None:
+        """m: mark read or unread."""
+        item = self.current_item()
+        if item is not None:
+            self._set_flag(item, read=not item.get("read"))
+
+    def action_open_link(self) -> None:
+        """o: open the link in the browser; only http(s) links are handed over."""
+        item = self.current_item()
+        if item is None:
+            return
+        link = item.get("link") or ""
+        if not link:
+            self.notify("This item has no link.", severity="warning", markup=False)
+            return
+        if not item.get("openable", True) or not _is_web_link(link):
+            self.notify(f"Refused to open a non-web link: {link[:80]}", severity="warning", markup=False)
+            return
+        self._open_worker(link)
+
+    @work(thread=True, exit_on_error=False, group="opener")
+    def _open_worker(self, link: str) -> None:
+        self.chip_app.opener(link)
+
+    def action_copy_link(self) -> None:
+        """c: copy the link to the clipboard."""
+        item = self.current_item()
+        link = (item or {}).get("link") or ""
+        if not link:
+            self.notify("This item has no link.", severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(link)
+        self.notify(f"Copied {link[:80]}", markup=False)
+
+    def action_refresh(self) -> None:
+        """r: refresh the feeds in the background."""
+        if not self.start_refresh():
+            self.notify("A refresh is already running.", markup=False)
+
+    def action_export(self) -> None:
+        """e: export the current view as a Markdown digest."""
+        if self.view is not None:
+            self._export_worker(None, None)
+
+    def export_range(self, start: date, end: date) -> None:
+        """Palette "export range"."""
+        if self.view is not None:
+            self._export_worker(start, end)
+
+    @work(thread=True, exit_on_error=False, group="export")
+    def _export_worker(self, start: date | None, end: date | None) -> None:
+        assert self.view is not None
+        path = self.services.export(self.view, start=start, end=end)
+        self.post_message(Notice(f"Digest written to {path}"))
+
+    def action_toggle_analysis(self) -> None:
+        """a: show/hide the analysis pane (an overlay when the terminal is narrow)."""
+        self.toggle_class("-show-analysis" if self.has_class("-narrow") else "-hide-analysis")
+        if self.has_class("-narrow"):
+            self.remove_class("-hide-analysis")
+            if self.has_class("-show-analysis"):
+                self.query_one(AnalysisPane).focus()
+            else:
+                self.query_one(StoryList).focus()
+        else:
+            self.remove_class("-show-analysis")
+            if self.has_class("-hide-analysis") and isinstance(self.focused, AnalysisPane):
+                self.query_one(StoryList).focus()
