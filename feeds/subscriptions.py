@@ -1,0 +1,660 @@
+"""Subscriptions: the human-edited ``feeds.toml`` in the chipwire home.
+
+The file belongs to the person, not to chipwire. So:
+
+* it is read with :mod:`tomllib` and validated strictly, and every problem is reported as a
+  :class:`ConfigError` naming the file and the line (a typo must be found in seconds);
+* a broken file is never overwritten or "repaired";
+* single additions, removals and URL moves are *text edits* of the file, so the person's comments,
+  ordering and layout survive byte for byte outside the edited block;
+* every write is atomic (temp file, fsync, ``os.replace``), so a crash never leaves half a file.
+
+Format::
+
+    [[feed]]
+    url = "https://example.org/feed.xml"    # or the absolute path of a local feed file
+    title = "Example"                         # optional title override
+    category = "News"                         # optional (OPML folder)
+    enabled = true                            # optional, default true
+    min_interval = "1h"                       # optional: "30m", "2h", "1d", "1h30m" or seconds
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+__all__ = [
+    "ConfigError",
+    "Subscription",
+    "SubscriptionExists",
+    "add_subscription",
+    "default_feeds_text",
+    "load_subscriptions",
+    "normalise_url",
+    "parse_interval",
+    "remove_subscription",
+    "save_subscriptions",
+    "update_url",
+    "validate_url",
+]
+
+#: Keys a ``[[feed]]`` block may hold, for the unknown-key check and its suggestions.
+FEED_KEYS: tuple[str, ...] = ("url", "title", "category", "enabled", "min_interval")
+
+FILE_HEADER = """\
+# chipwire subscriptions — edit freely; chipwire keeps your comments when it adds or removes feeds.
+#
+# One [[feed]] block per feed:
+#   url          = "https://..."  an http(s) feed URL, or the absolute path of a local feed file (required)
+#   title        = "..."          optional: shown instead of the feed's own title
+#   category     = "..."          optional: a folder name (kept in OPML import/export)
+#   enabled      = false          optional: keep the feed but skip it on refresh (default true)
+#   min_interval = "1h"           optional: never refresh it more often ("30m", "2h", "1d" or seconds)
+"""
+
+
+class ConfigError(Exception):
+    """A subscriptions file that cannot be used, with the file and line to look at.
+
+    ``str(error)`` is the whole one-line message the CLI prints after ``chipwire: error:``.
+    """
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path} line {line}" if line else str(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+class SubscriptionExists(ConfigError):
+    """Adding (or moving to) a URL that is already subscribed; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One ``[[feed]]`` block.
+
+    Attributes:
+        url: the http(s) URL or absolute local path; also the feed's key in the store.
+        title: title override, or None to use the feed's own title.
+        category: folder name (OPML outline), or None.
+        enabled: False keeps the subscription but skips it on refresh.
+        min_interval: minimum seconds between refreshes, or None for the configured default.
+    """
+
+    url: str
+    title: str | None = None
+    category: str | None = None
+    enabled: bool = True
+    min_interval: int | None = None
+
+
+# --------------------------------------------------------------------------- values
+
+
+_DURATION_PART = re.compile(r"(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)", re.I)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_interval(value: Any) -> int:
+    """Parse a duration: an integer of seconds, or text like ``"90"``, ``"30m"``, ``"2h"``, ``"1h30m"``.
+
+    Shared by ``feeds.toml`` (``min_interval``) and ``config.toml`` so both accept one grammar.
+
+    Raises:
+        ValueError: with a message that shows the accepted forms.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration like \"30m\", \"2h\", \"1d\" or seconds, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"a duration cannot be negative (got {value})")
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return int(text)
+        pos, total = 0, 0
+        compact = text.replace(" ", "")
+        while pos < len(compact):
+            m = _DURATION_PART.match(compact, pos)
+            if not m:
+                break
+            total += int(m.group(1)) * _UNIT_SECONDS[m.group(2)[0].lower()]
+            pos = m.end()
+        if compact and pos == len(compact):
+            return total
+    raise ValueError(f"expected a duration like \"30m\", \"2h\", \"1d\" or seconds, got {value!r}")
+
+
+def validate_url(url: str) -> str:
+    """Return the canonical form of a subscription source, or raise ValueError saying why not.
+
+    Accepted: http(s) URLs with a host, absolute local paths, and ``file://`` URLs (stored as the
+    plain absolute path, which is what the fetcher and the store key on).
+    """
+    text = url.strip()
+    if not text:
+        raise ValueError("the url is empty")
+    lowered = text.lower()
+    if lowered.startswith(("http://", "https://")):
+        parts = urlsplit(text)
+        if not parts.hostname:
+            raise ValueError(f"{text!r} has no host")
+        if any(ch.isspace() for ch in text):
+            raise ValueError(f"{text!r} contains spaces (percent-encode them as %20)")
+        return text
+    if lowered.startswith("file://"):
+        parts = urlsplit(text)
+        if parts.netloc not in ("", "localhost"):
+            raise ValueError(f"{text!r}: only local file:// URLs are supported")
+        text = unquote(parts.path)
+    elif "://" in text or re.match(r"^[a-z][a-z0-9+.-]*:", lowered) and not re.match(r"^[a-z]:[\\/]", lowered):
+        raise ValueError(f"{text!r}: only http(s) URLs and local feed files can be subscribed")
+    if not Path(text).is_absolute():
+        raise ValueError(f"{text!r}: a local feed file must be given as an absolute path")
+    return os.path.normpath(text)
+
+
+def normalise_url(url: str) -> str:
+    """The comparison key for duplicate detection: scheme and host lower-cased, default port and
+    fragment dropped, empty path as ``/``; local paths normalised. Never shown or stored."""
+    text = url.strip()
+    lowered = text.lower()
+    if lowered.startswith(("http://", "https://")):
+        parts = urlsplit(text)
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        netloc = host
+        if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
+            netloc = f"{host}:{port}"
+        if parts.username or parts.password:
+            netloc = f"{parts.username or ''}{':' + parts.password if parts.password else ''}@{netloc}"
+        return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    if lowered.startswith("file://"):
+        text = unquote(urlsplit(text).path)
+    return os.path.normpath(text) if text else text
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def default_feeds_text() -> str:
+    """The curated default ``feeds.toml`` shipped as package data (comments included)."""
+    from importlib.resources import files
+
+    # Through the ``feeds`` package, so it works whether or not ``feeds.data`` is installed as a
+    # package of its own.
+    return files("feeds").joinpath("data", "default_feeds.toml").read_text(encoding="utf-8")
+
+
+def load_subscriptions(path: Path, *, create: bool = True) -> list[Subscription]:
+    """Read and validate ``feeds.toml``.
+
+    Args:
+        path: the subscriptions file.
+        create: when the file is missing, write the curated default list there and return it.
+            With ``create=False`` a missing file is an empty list.
+
+    Raises:
+        ConfigError: unreadable or invalid file (message names the file and line). The file is
+            left untouched.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if not create:
+            return []
+        text = default_feeds_text()
+        subs = parse_subscriptions(text, path)
+        _atomic_write(path, text)
+        return subs
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    return parse_subscriptions(_decode(raw, path), path)
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(path, line, "not valid UTF-8 text (save the file as UTF-8)") from None
+
+
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> ConfigError:
+    """Turn tomllib's ``"msg (at line N, column M)"`` into ``"<file> line N: msg (column M)"``."""
+    message = str(exc)
+    m = _TOML_AT.search(message)
+    if not m:
+        return ConfigError(path, None, f"invalid TOML: {message}")
+    return ConfigError(path, int(m.group(1)), f"{message[: m.start()]} (column {m.group(2)})")
+
+
+def parse_subscriptions(text: str, path: Path | str = "feeds.toml") -> list[Subscription]:
+    """Parse and validate the text of a subscriptions file (``path`` is only used in messages)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(path, exc) from None
+    layout = _Layout(text)
+    for key in data:
+        if key != "feed":
+            raise ConfigError(path, layout.top_key_line(key), _unknown(key, ("feed",), "at the top level")
+                              + " (each subscription is a [[feed]] block)")
+    blocks = data.get("feed", [])
+    if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
+        raise ConfigError(path, layout.top_key_line("feed"), "'feed' must be [[feed]] blocks")
+    subs: list[Subscription] = []
+    seen: dict[str, int] = {}
+    for index, block in enumerate(blocks):
+        sub = _subscription(block, index, layout, path)
+        key = normalise_url(sub.url)
+        if key in seen:
+            first = layout.entry_line(seen[key])
+            also = f" (first at line {first})" if first else ""
+            raise ConfigError(path, layout.key_line(index, "url"), f"duplicate feed {sub.url!r}{also}")
+        seen[key] = index
+        subs.append(sub)
+    return subs
+
+
+def _unknown(key: str, allowed: Iterable[str], where: str) -> str:
+    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    hint = f" — did you mean '{close[0]}'?" if close else f" (known: {', '.join(allowed)})"
+    return f"unknown key '{key}' {where}{hint}"
+
+
+def _subscription(block: dict[str, Any], index: int, layout: "_Layout", path: Path) -> Subscription:
+    def fail(key: str | None, message: str) -> ConfigError:
+        line = layout.key_line(index, key) if key else layout.entry_line(index)
+        return ConfigError(path, line, message)
+
+    for key in block:
+        if key not in FEED_KEYS:
+            raise fail(key, _unknown(key, FEED_KEYS, "in [[feed]]"))
+    if "url" not in block:
+        raise fail(None, "this [[feed]] has no url")
+    url = block["url"]
+    if not isinstance(url, str):
+        raise fail("url", f"url must be a string in quotes, got {_type(url)}")
+    try:
+        url = validate_url(url)
+    except ValueError as exc:
+        raise fail("url", f"bad url: {exc}") from None
+    values: dict[str, Any] = {}
+    for key in ("title", "category"):
+        if key in block:
+            value = block[key]
+            if not isinstance(value, str):
+                raise fail(key, f"{key} must be a string in quotes, got {_type(value)}")
+            values[key] = value.strip() or None
+    if "enabled" in block and not isinstance(block["enabled"], bool):
+        raise fail("enabled", f"enabled must be true or false, got {_type(block['enabled'])}")
+    interval = None
+    if "min_interval" in block:
+        try:
+            interval = parse_interval(block["min_interval"])
+        except ValueError as exc:
+            raise fail("min_interval", f"bad min_interval: {exc}") from None
+    return Subscription(url=url, enabled=block.get("enabled", True), min_interval=interval, **values)
+
+
+def _type(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+# --------------------------------------------------------------------------- source layout
+
+
+_FEED_HEADER = re.compile(r"""^\s*\[\[\s*(?:feed|"feed"|'feed')\s*\]\]\s*(?:#.*)?$""")
+_ANY_HEADER = re.compile(r"^\s*\[")
+
+
+class _Layout:
+    """Where things are in the source text, so semantic errors and edits can find their lines.
+
+    tomllib keeps no positions, so this scans the text: lines inside multi-line strings are
+    skipped, ``[[feed]]`` headers are numbered in order (the n-th header is the n-th entry), and a
+    block runs until the next table header.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines(keepends=True)
+        self.code: list[bool] = []  # False for lines inside a multi-line string
+        self.headers: list[int] = []  # 0-based line index of each [[feed]] header
+        self.any_headers: list[int] = []
+        inside: str | None = None
+        for i, line in enumerate(self.lines):
+            self.code.append(inside is None)
+            if inside is None:
+                if _FEED_HEADER.match(line):
+                    self.headers.append(i)
+                    self.any_headers.append(i)
+                elif _ANY_HEADER.match(line):
+                    self.any_headers.append(i)
+            inside = _after_line(line, inside)
+
+    def entry_line(self, index: int) -> int | None:
+        """1-based line of the index-th ``[[feed]]`` header, if the file uses headers."""
+        return self.headers[index] + 1 if index < len(self.headers) else None
+
+    def block_range(self, index: int) -> tuple[int, int] | None:
+        """0-based ``[start, end)`` of the index-th block: header through the line before the next header."""
+        if index >= len(self.headers):
+            return None
+        start = self.headers[index]
+        later = [h for h in self.any_headers if h > start]
+        return start, (later[0] if later else len(self.lines))
+
+    def key_line(self, index: int, key: str | None) -> int | None:
+        """1-based line of ``key = ...`` inside the index-th block, else the block's header line."""
+        rng = self.block_range(index)
+        if rng is None:
+            return None
+        if key:
+            pattern = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*=""")
+            for i in range(*rng):
+                if self.code[i] and pattern.match(self.lines[i]):
+                    return i + 1
+        return rng[0] + 1
+
+    def top_key_line(self, key: str) -> int | None:
+        """1-based line of a top-level ``key = ...`` or ``[key]`` header."""
+        pattern = re.compile(rf"""^\s*(?:\[+\s*)?(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*[=.\]]""")
+        for i, line in enumerate(self.lines):
+            if self.code[i] and pattern.match(line):
+                return i + 1
+        return None
+
+
+def _after_line(line: str, inside: str | None) -> str | None:
+    """Track whether the next line starts inside a ``\"\"\"`` or ``'''`` string (comments ignored)."""
+    i = 0
+    while i < len(line):
+        if inside:
+            j = line.find(inside, i)
+            if j < 0:
+                return inside
+            inside, i = None, j + 3
+            continue
+        ch = line[i]
+        if ch == "#":
+            return None
+        if line.startswith(('"""', "'''"), i):
+            inside, i = line[i : i + 3], i + 3
+            continue
+        if ch == '"':  # a one-line basic string: skip it, honouring escapes
+            i += 1
+            while i < len(line) and line[i] != '"':
+                i += 2 if line[i] == "\\" else 1
+        elif ch == "'":
+            j = line.find("'", i + 1)
+            i = j if j >= 0 else len(line)
+        i += 1
+    return inside
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string for any text (titles from OPML files are untrusted)."""
+    out = ['"']
+    for ch in value:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif code < 0x20 or code == 0x7F:
+            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch, f"\\u{code:04X}"))
+        elif 0xD800 <= code <= 0xDFFF:  # lone surrogate: not encodable as UTF-8
+            out.append("\\uFFFD")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _block(sub: Subscription) -> str:
+    lines = ["[[feed]]", f"url = {toml_string(sub.url)}"]
+    if sub.title:
+        lines.append(f"title = {toml_string(sub.title)}")
+    if sub.category:
+        lines.append(f"category = {toml_string(sub.category)}")
+    if not sub.enabled:
+        lines.append("enabled = false")
+    if sub.min_interval is not None:
+        lines.append(f"min_interval = {_interval_text(sub.min_interval)}")
+    return "\n".join(lines) + "\n"
+
+
+def _interval_text(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f'"{seconds // size}{unit}"'
+    return str(seconds)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write via a temp file in the same folder, fsync, then ``os.replace``: all or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable; not possible on every platform
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def save_subscriptions(path: Path, subs: Iterable[Subscription]) -> None:
+    """Rewrite the whole file from ``subs`` (used by OPML import, which may add hundreds).
+
+    The standard header comment is written, then one block per subscription. The person's own
+    comments are *not* kept by a full rewrite; single edits use the text-editing functions.
+
+    Raises:
+        ConfigError: a subscription has an unusable URL, or two share one.
+    """
+    path = Path(path)
+    subs = list(subs)
+    seen: set[str] = set()
+    for sub in subs:
+        try:
+            validate_url(sub.url)
+        except ValueError as exc:
+            raise ConfigError(path, None, f"not saved: bad url: {exc}") from None
+        key = normalise_url(sub.url)
+        if key in seen:
+            raise ConfigError(path, None, f"not saved: duplicate feed {sub.url!r}")
+        seen.add(key)
+    text = FILE_HEADER + "".join("\n" + _block(s) for s in subs)
+    parse_subscriptions(text, path)  # never write a file we could not read back
+    _atomic_write(path, text)
+
+
+def _read_valid(path: Path) -> tuple[str, list[Subscription]]:
+    """The current text and its subscriptions; creates the defaults when missing; refuses a broken file."""
+    load_subscriptions(path, create=True)
+    text = _decode(path.read_bytes(), path)
+    return text, parse_subscriptions(text, path)
+
+
+def _find(subs: list[Subscription], url: str) -> int | None:
+    key = normalise_url(url)
+    for i, sub in enumerate(subs):
+        if normalise_url(sub.url) == key:
+            return i
+    return None
+
+
+def add_subscription(path: Path, url: str, title: str | None = None, category: str | None = None) -> Subscription:
+    """Append a ``[[feed]]`` block to the file, keeping everything already in it byte for byte.
+
+    Args:
+        path: the subscriptions file (created with the defaults first when missing).
+        url: an http(s) URL, a local path (made absolute against the current folder), or file:// URL.
+        title: optional title override.
+        category: optional category.
+
+    Raises:
+        SubscriptionExists: the URL (after normalisation) is already subscribed.
+        ConfigError: bad URL, or the existing file is broken (it is left untouched).
+    """
+    path = Path(path)
+    source = url.strip()
+    if not re.match(r"^[a-z][a-z0-9+.-]*:", source.lower()) and not Path(source).expanduser().is_absolute():
+        source = str(Path(source).expanduser().resolve())
+    elif source.startswith("~"):
+        source = str(Path(source).expanduser())
+    try:
+        source = validate_url(source)
+    except ValueError as exc:
+        raise ConfigError(path, None, f"cannot add: {exc}") from None
+    text, subs = _read_valid(path)
+    existing = _find(subs, source)
+    if existing is not None:
+        raise SubscriptionExists(path, _Layout(text).entry_line(existing), f"already subscribed: {subs[existing].url}")
+    sub = Subscription(url=source, title=(title or "").strip() or None, category=(category or "").strip() or None)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    new_text = text + ("\n" if text.strip() else "") + _block(sub)
+    _write_checked(path, new_text, subs + [sub])
+    return sub
+
+
+def _write_checked(path: Path, text: str, expected: list[Subscription]) -> None:
+    """Write an edited text only if it parses back to exactly the expected subscriptions."""
+    try:
+        got = parse_subscriptions(text, path)
+    except ConfigError:
+        got = None
+    if got != expected:
+        raise ConfigError(path, None, "could not edit this file safely (unusual layout); edit it by hand")
+    _atomic_write(path, text)
+
+
+def remove_subscription(path: Path, url: str) -> bool:
+    """Remove the block of ``url`` (compared normalised) from the file; the rest stays byte for byte.
+
+    Comment lines directly above the block (no blank line between) go with it, as they describe
+    it; comments and blank lines at its end are kept, as they usually introduce the next block.
+
+    Returns:
+        False when no such subscription exists (nothing written).
+
+    Raises:
+        ConfigError: the file is broken (left untouched) or could not be edited safely.
+    """
+    path = Path(path)
+    text, subs = _read_valid(path)
+    index = _find(subs, url)
+    if index is None:
+        return False
+    layout = _Layout(text)
+    rng = layout.block_range(index)
+    expected = subs[:index] + subs[index + 1 :]
+    if rng is None or len(layout.headers) != len(subs):
+        _write_checked(path, FILE_HEADER + "".join("\n" + _block(s) for s in expected), expected)
+        return True
+    start, end = rng
+    lines = layout.lines
+    while end > start + 1 and layout.code[end - 1] and _blank_or_comment(lines[end - 1]):
+        end -= 1
+    while start > 0 and layout.code[start - 1] and lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    # Drop one separating blank line so removals don't pile up empty lines.
+    if end < len(lines) and not lines[end].strip() and (start == 0 or not lines[start - 1].strip()):
+        end += 1
+    elif end == len(lines) and start > 0 and not lines[start - 1].strip():
+        start -= 1  # the last block: take the blank line that separated it (undoes an add exactly)
+    _write_checked(path, "".join(lines[:start] + lines[end:]), expected)
+    return True
+
+
+def _blank_or_comment(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+_URL_LINE = re.compile(r"""^(\s*(?:url|"url"|'url')\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*')(.*)$""", re.S)
+
+
+def update_url(path: Path, old: str, new: str) -> bool:
+    """Point a subscription at a new URL (after a permanent 301/308 redirect), keeping comments.
+
+    Only the value on the ``url = ...`` line changes.
+
+    Returns:
+        False when ``old`` is not subscribed (nothing written).
+
+    Raises:
+        SubscriptionExists: ``new`` is already a separate subscription (nothing written).
+        ConfigError: bad new URL, or the file is broken or could not be edited safely.
+    """
+    path = Path(path)
+    try:
+        new = validate_url(new)
+    except ValueError as exc:
+        raise ConfigError(path, None, f"cannot move feed: {exc}") from None
+    text, subs = _read_valid(path)
+    index = _find(subs, old)
+    if index is None:
+        return False
+    other = _find(subs, new)
+    if other is not None and other != index:
+        raise SubscriptionExists(path, _Layout(text).entry_line(other), f"already subscribed: {subs[other].url}")
+    expected = list(subs)
+    current = subs[index]
+    expected[index] = Subscription(new, current.title, current.category, current.enabled, current.min_interval)
+    layout = _Layout(text)
+    line_no = layout.key_line(index, "url")
+    m = _URL_LINE.match(layout.lines[line_no - 1]) if line_no else None
+    if m is None:
+        raise ConfigError(path, line_no, "could not find this feed's url line to update; edit it by hand")
+    lines = list(layout.lines)
+    lines[line_no - 1] = m.group(1) + toml_string(new) + m.group(3)
+    _write_checked(path, "".join(lines), expected)
+    return True
