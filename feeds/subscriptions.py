@@ -101,8 +101,14 @@ class Subscription:
 # --------------------------------------------------------------------------- values
 
 
-_DURATION_PART = re.compile(r"(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)", re.I)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION_PART = re.compile(r"(\d+)([a-z]+)", re.I)
+_UNIT_SECONDS = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+    **dict.fromkeys(("w", "week", "weeks"), 604800),
+}
 
 
 def parse_interval(value: Any) -> int:
@@ -127,9 +133,9 @@ def parse_interval(value: Any) -> int:
         compact = text.replace(" ", "")
         while pos < len(compact):
             m = _DURATION_PART.match(compact, pos)
-            if not m:
+            if not m or m.group(2).lower() not in _UNIT_SECONDS:
                 break
-            total += int(m.group(1)) * _UNIT_SECONDS[m.group(2)[0].lower()]
+            total += int(m.group(1)) * _UNIT_SECONDS[m.group(2).lower()]
             pos = m.end()
         if compact and pos == len(compact):
             return total
