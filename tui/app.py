@@ -49,7 +49,7 @@ class ChipwireApp(App):
                  keymap_overrides: dict[str, str] | None = None) -> None:
         super().__init__()
         self.services = services
-        self.opener: Opener = opener or _browser_open
+        self.opener: Opener = opener if opener is not None else _browser_open
         self.first_run = first_run
         self._keymap_overrides = keymap_overrides or {}
 

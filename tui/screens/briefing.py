@@ -157,17 +157,7 @@ class BriefingScreen(Screen):
         self.view = view
         self.request = view.request
         start, end = view.request.range
-        filters = []
-        if view.request.theme:
-            filters.append(f"theme: {self.services.theme_titles().get(view.request.theme, view.request.theme)}")
-        if view.request.unread_only:
-            filters.append("unread only")
-        if view.request.query.strip():
-            filters.append(f"/{view.request.query.strip()}")
-        self.query_one(HeaderBar).show(
-            HeaderInfo(start, end, view.total, view.shown, view.unread, view.last_refresh, view.demo,
-                       self.services.clock(), tuple(filters))
-        )
+        self._paint_header()
         entries = [ThemeEntryData(ALL, "All themes", view.total, [])]
         entries += [ThemeEntryData(t.id, t.title, t.count, t.spark) for t in view.themes]
         self.query_one(ThemeColumn).show(entries, view.request.theme)
@@ -180,8 +170,28 @@ class BriefingScreen(Screen):
                 search.set_status(f"{view.shown} match{'es' if view.shown != 1 else ''}")
         if self.open_item and self.open_item in view.items:
             self.query_one(AnalysisPane).show_item(view.items[self.open_item], self.services.theme_titles())
-        elif self.open_item is None:
+        elif self.open_item is not None:  # the open item left the view (other day, filtered out)
+            self.close_item()
+        else:
             self._show_theme_for_cursor()
+
+    def _paint_header(self) -> None:
+        """Header figures from the current view (also after a flag flips: unread changes)."""
+        view = self.view
+        if view is None:
+            return
+        start, end = view.request.range
+        filters = []
+        if view.request.theme:
+            filters.append(f"theme: {self.services.theme_titles().get(view.request.theme, view.request.theme)}")
+        if view.request.unread_only:
+            filters.append("unread only")
+        if view.request.query.strip():
+            filters.append(f"/{view.request.query.strip()}")
+        self.query_one(HeaderBar).show(
+            HeaderInfo(start, end, view.total, view.shown, view.unread, view.last_refresh, view.demo,
+                       self.services.clock(), tuple(filters))
+        )
 
     def reload(self, **changes: Any) -> None:
         """Reload the current view with some request fields changed, keeping the cursor's item."""
@@ -262,11 +272,14 @@ class BriefingScreen(Screen):
 
     def _set_flag(self, item: dict, *, read: bool | None = None, starred: bool | None = None) -> None:
         """Flip a flag now in the view, persist it in a worker (the store write is off-loop)."""
+        if read is not None and read != bool(item.get("read")) and self.view is not None:
+            self.view.unread += -1 if read else 1
         if read is not None:
             item["read"] = read
         if starred is not None:
             item["starred"] = starred
         self.query_one(StoryList).refresh_item(item)
+        self._paint_header()
         if self.open_item == item["id"]:
             self.query_one(AnalysisPane).show_item(item, self.services.theme_titles())
         self._flag_worker(item["id"], read, starred)

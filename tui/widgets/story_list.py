@@ -47,17 +47,19 @@ def story_text(story: ViewStory, *, expanded: bool, multi_day: bool) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append_text(_marks(lead))
     text.append(f" {_time(lead, multi_day)} ", style="dim")
+    if story.others:
+        # Before the title: a long title must not ellipsise away the fact that there is more.
+        arrow = "▾" if expanded else "▸"
+        text.append(f"{arrow}+{len(story.others)} ", style="bold")
     title = lead.get("title") or lead.get("link") or "(untitled)"
     text.append(title, style="" if lead.get("read") else "bold")
     text.append(" · ", style="dim")
     text.append(lead.get("feed_title") or lead.get("feed") or "", style="italic dim")
+    if story.others:
+        text.append(f" +{len(story.others)} source{'s' if len(story.others) != 1 else ''}", style="dim")
     for badge in story.badges:
         text.append(" ")
         text.append(f"[{badge}]", style="dim")
-    if story.others:
-        text.append(" ")
-        arrow = "▾" if expanded else "▸"
-        text.append(f"{arrow} +{len(story.others)} source{'s' if len(story.others) != 1 else ''}", style="bold")
     return text
 
 

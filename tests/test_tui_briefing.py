@@ -1,0 +1,362 @@
+"""Pilot tests of the briefing screen on a real store built from fixed items and a frozen clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from snapshot_apps.data import HOSTILE_TITLE, NOW, build_home
+
+from tui.app import make_app
+from tui.screens.briefing import BriefingScreen
+from tui.widgets.analysis_pane import AnalysisPane
+from tui.widgets.header_bar import HeaderBar
+from tui.widgets.story_list import StoryList
+from tui.widgets.theme_column import ThemeColumn
+
+
+class Recorder(list):
+    """The injected link opener: records URLs instead of starting a browser."""
+
+    def __call__(self, url: str) -> None:
+        self.append(url)
+
+
+@pytest.fixture
+def home(tmp_path: Path):
+    return build_home(tmp_path / "home")
+
+
+def make(home, **kwargs):
+    opener = kwargs.pop("opener", Recorder())
+    app = make_app(home, now=NOW, opener=opener, **kwargs)
+    return app, opener
+
+
+async def settle(pilot) -> None:
+    """Let workers finish and their messages be handled."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_of(app) -> BriefingScreen:
+    screen = app.screen
+    assert isinstance(screen, BriefingScreen)
+    return screen
+
+
+def list_text(app) -> str:
+    """The story list as the person sees it (every rendered line's plain text)."""
+    stories = app.screen.query_one(StoryList)
+    return "\n".join(stories.render_line(y).text for y in range(stories.size.height))
+
+
+def header_text(app) -> str:
+    return str(app.screen.query_one(HeaderBar).render())
+
+
+async def test_first_paint_falls_back_to_latest_day(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert str(screen.request.day) == "2025-11-28"
+        head = header_text(app)
+        assert "28 Nov 2025" in head and "8 items" in head and "8 unread" in head
+        text = list_text(app)
+        assert "Export Controls" in text or "export" in text.lower()
+        assert "Other" in text  # the untagged item has its own heading
+        assert "TSMC" not in text  # another day's item
+        assert "+1" in text  # the two-feed story is one row
+        assert screen.query_one(StoryList).highlighted_item is not None
+
+
+async def test_j_k_g_G_move_the_cursor(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stories = app.screen.query_one(StoryList)
+        first = stories.highlighted_item
+        await pilot.press("j")
+        second = stories.highlighted_item
+        assert second != first
+        await pilot.press("k")
+        assert stories.highlighted_item == first
+        await pilot.press("G")
+        last = stories.highlighted_item
+        assert last not in (first, second)
+        await pilot.press("j")  # no wrap at the bottom
+        assert stories.highlighted_item == last
+        await pilot.press("g")
+        assert stories.highlighted_item == first
+
+
+async def test_brackets_step_through_days_with_items(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert str(screen.request.day) == "2025-11-27"
+        assert "TSMC" in list_text(app)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert str(screen.request.day) == "2025-11-26"
+        await pilot.press("left_square_bracket")  # nothing earlier: stays
+        await settle(pilot)
+        assert str(screen.request.day) == "2025-11-26"
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert str(screen.request.day) == "2025-11-28"
+
+
+async def test_weekly_view_spans_the_week(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        text = list_text(app)
+        assert "TSMC" in text and "Entity List" in text and "Huawei" in text
+        assert "Week" in header_text(app)
+
+
+async def test_theme_filter_from_the_column(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        column = app.screen.query_one(ThemeColumn)
+        assert app.focused is column
+        while column.highlighted != "gray-market":
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_of(app).request.theme == "gray-market"
+        text = list_text(app)
+        assert "Singapore broker" in text
+        assert "Huawei" not in text
+        assert isinstance(app.focused, StoryList)
+        await pilot.press("escape")  # escape drops the filter
+        await settle(pilot)
+        assert screen_of(app).request.theme is None
+        assert "Huawei" in list_text(app)
+
+
+async def test_search_filters_live_and_escape_clears(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"huawei")
+        await settle(pilot)
+        text = list_text(app)
+        assert "Huawei" in text and "Singapore" not in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen_of(app).request.query == ""
+        assert "Singapore" in list_text(app)
+
+
+async def test_star_and_read_persist_to_the_store(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stories = app.screen.query_one(StoryList)
+        target = stories.highlighted_item
+        await pilot.press("s", "m")
+        await settle(pilot)
+        assert "7 unread" in header_text(app)
+    from store import Store
+
+    store = Store.open(home.db_dir, readonly=True)
+    try:
+        saved = store.get(target)
+    finally:
+        store.close()
+    assert saved["starred"] is True
+    assert saved["read"] is True
+
+
+async def test_open_shows_item_and_marks_it_read(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        while app.screen.query_one(StoryList).highlighted_item != "a5":
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settle(pilot)
+        pane = app.screen.query_one(AnalysisPane)
+        assert pane.item_id == "a5"
+        body = str(pane.query_one("#analysis-body").render())
+        assert "Huawei ships Ascend 910C" in body and "evidence for domestic-alternatives" in body
+        assert "Nvidia" in body
+        await pilot.press("escape")
+        assert pane.item_id is None
+    from store import Store
+
+    store = Store.open(home.db_dir, readonly=True)
+    try:
+        assert store.get("a5")["read"] is True
+        assert store.get("a6")["read"] is False
+    finally:
+        store.close()
+
+
+async def test_expand_story_shows_other_sources(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stories = app.screen.query_one(StoryList)
+        while stories.highlighted_item not in ("a1", "a2"):
+            await pilot.press("j")
+        assert "Other Daily" not in list_text(app) or "+1" in list_text(app)
+        await pilot.press("l")
+        assert "Other Daily" in list_text(app)
+        await pilot.press("j")
+        assert stories.highlighted_item in ("a1", "a2")
+        await pilot.press("space")
+
+
+async def test_o_opens_web_links_and_refuses_javascript(home):
+    app, opened = make(home)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await settle(pilot)
+        stories = app.screen.query_one(StoryList)
+        while stories.highlighted_item != "a5":
+            await pilot.press("j")
+        await pilot.press("o")
+        await settle(pilot)
+        assert opened == ["https://wire.example/a5"]
+        await pilot.press("g")
+        while stories.highlighted_item != "a4":
+            await pilot.press("j")
+        await pilot.press("o")
+        await settle(pilot)
+        assert opened == ["https://wire.example/a5"]
+        assert any("Refused" in str(n.message) for n in app._notifications)
+
+
+async def test_hostile_title_is_literal_and_inert(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert "[@click=app.quit]y[/]" in list_text(app)
+        stories = app.screen.query_one(StoryList)
+        while stories.highlighted_item != "a4":
+            await pilot.press("j")
+        # Click every cell of the row: a parsed [@click] would quit the app.
+        row = stories.highlighted - stories.scroll_offset.y
+        for x in range(0, stories.size.width, 3):
+            await pilot.click(StoryList, offset=(x, row))
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        await pilot.press("enter")
+        await settle(pilot)
+        body = str(app.screen.query_one(AnalysisPane).query_one("#analysis-body").render())
+        assert HOSTILE_TITLE in body
+        assert "javascript:alert(1)" in body
+
+
+async def test_narrow_terminal_folds_the_analysis_pane(home):
+    app, _ = make(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(AnalysisPane)
+        assert app.screen.has_class("-narrow")
+        assert not pane.display
+        await pilot.press("a")
+        await pilot.pause()
+        assert pane.display and pane.region.width > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not pane.display
+        await pilot.press("enter")  # opening an item brings the pane up as an overlay
+        await settle(pilot)
+        if pane.item_id is None:  # the first row is a two-source story: enter expanded it
+            await pilot.press("enter")
+            await settle(pilot)
+        assert pane.item_id is not None and pane.display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not pane.display
+
+
+async def test_wide_terminal_a_hides_the_pane(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(AnalysisPane)
+        assert pane.display
+        await pilot.press("a")
+        await pilot.pause()
+        assert not pane.display
+
+
+async def test_unread_only_hides_read_items(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stories = app.screen.query_one(StoryList)
+        while stories.highlighted_item != "a5":
+            await pilot.press("j")
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert "Huawei" not in list_text(app)
+        assert "unread only" in header_text(app)
+
+
+async def test_keys_remap_through_the_keymap(home):
+    app, _ = make(home, keymap_overrides={"star": "x", "down": "n"})
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stories = app.screen.query_one(StoryList)
+        first = stories.highlighted_item
+        await pilot.press("n")
+        assert stories.highlighted_item != first
+        target = stories.highlighted_item
+        await pilot.press("x")
+        await settle(pilot)
+        assert screen_of(app).view.items[target]["starred"] is True
+
+
+async def test_demo_home_says_sample_data(tmp_path):
+    paths = build_home(tmp_path / "demo", demo=True)
+    app, _ = make(paths)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert "SAMPLE DATA" in header_text(app)
+
+
+async def test_palette_offers_every_key_action(home):
+    from tui.commands import ChipwireCommands
+    from tui.keymap import KEY_SPECS
+
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        provider = ChipwireCommands(app.screen)
+        names = [name for name, _cb, _help in provider._commands()]
+        actions = {spec.action for spec in KEY_SPECS}
+        assert len([n for n in names if not n.startswith(("Filter", "Go to", "Export range"))]) >= len(actions) - 6
+        assert "Go to date 2025-11-27" in names
+        assert any(n.startswith("Export range") for n in names)
+        assert "Filter: all themes" in names
+
+
+async def test_empty_home_paints_an_empty_briefing(tmp_path):
+    paths = build_home(tmp_path / "empty", items=[])
+    app, _ = make(paths)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "0 items" in header_text(app)
+        await pilot.press("j", "k", "enter", "s", "o", "left_square_bracket")
+        await settle(pilot)
+        assert app.is_running
