@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Ingest benchmark: chipwire refresh against a loopback feed server, side by side with newsboat.
+
+Run from the repository root with the project installed:
+
+    python tests/perf/bench_refresh.py                 # 100 feeds x 50 items, 100 ms latency
+    python tests/perf/bench_refresh.py --no-newsboat   # skip the newsboat comparison
+
+It prints figures, it does not assert: speed targets are judged by reading them.
+
+The load: FEEDS generated RSS feeds of ITEMS items each, spread over HOSTS loopback addresses
+(127.0.0.1 .. 127.0.0.HOSTS) because chipwire limits itself to a few connections per host, as
+a polite reader must; a real subscription list spans many hosts. Every request waits LATENCY ms
+before answering. ETag / If-None-Match give 304s on the warm pass. newsboat, where installed,
+reads the very same URL list from the very same server in the same run.
+
+Figures:
+- cold refresh: empty home, every feed downloaded, parsed, tagged and stored (a real
+  ``chipwire refresh`` process, start-up included — as newsboat's figure includes its own);
+- warm refresh: the same again with ``--force``; every feed answers 304;
+- 500 into 50,000: a refresh that adds 500 new items to a store already holding 50,000;
+- peak memory of the refresh process tree (largest single process);
+- tagging throughput on one core, and parsing cost per item.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+SUBJ = ["Nvidia", "Huawei", "SMIC", "TSMC", "AMD", "Commerce Department", "BIS", "a Singapore broker",
+        "Malaysian data centre", "DeepSeek", "Alibaba Cloud"]
+VERB = ["faces new export controls on", "ships throttled", "is investigated over smuggled",
+        "unveils domestic rival to", "stockpiles", "reports gray-market demand for", "wins licence for",
+        "cuts prices of", "benchmarks", "is sanctioned for"]
+OBJ = ["H100 accelerators", "H20 chips", "A800 GPUs", "Ascend 910C", "HBM memory", "B200 clusters",
+       "advanced lithography tools", "AI training clusters"]
+BASE_TIME = 1764300000  # 2025-11-28, like the shared bench server
+
+
+def make_feed(i: int, items: int, host: str, port: int, generation: int = 0) -> tuple[bytes, str]:
+    """One RSS 2.0 document; ``generation`` > 0 yields a feed with new items on top."""
+    rnd = random.Random(i * 1000 + generation)
+    parts = []
+    for j in range(items):
+        t = f"{rnd.choice(SUBJ)} {rnd.choice(VERB)} {rnd.choice(OBJ)} ({i}-{generation}-{j})"
+        d = formatdate(BASE_TIME + generation * 86400 - (i * items + j) * 977, usegmt=True)
+        body = " ".join(rnd.choice(SUBJ + OBJ) for _ in range(40))
+        parts.append(f"<item><title>{t}</title><link>http://{host}:{port}/a/{i}/{generation}/{j}</link>"
+                     f"<guid>urn:bench:{i}:{generation}:{j}</guid><pubDate>{d}</pubDate>"
+                     f"<description>&lt;p&gt;{body}&lt;/p&gt;</description></item>")
+    xml = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+           f"<title>Bench feed {i}</title><link>http://{host}:{port}/</link>"
+           f"<description>generated</description>{''.join(parts)}</channel></rss>").encode()
+    return xml, '"' + hashlib.sha1(xml).hexdigest() + '"'
+
+
+class FeedServer:
+    """Threaded HTTP/1.1 servers on several loopback addresses serving generated feeds."""
+
+    def __init__(self, hosts: int, feeds: int, items: int, latency: float) -> None:
+        self.hosts = [f"127.0.0.{h + 1}" for h in range(hosts)]
+        self.feeds, self.items, self.latency = feeds, items, latency
+        self.generation: dict[int, int] = {}
+        self.cache: dict[tuple[int, int], tuple[bytes, str]] = {}
+        self.requests = 0
+        self.lock = threading.Lock()
+        self.servers: list[ThreadingHTTPServer] = []
+        self.port = 0
+
+    def host_of(self, i: int) -> str:
+        return self.hosts[i % len(self.hosts)]
+
+    def url(self, i: int) -> str:
+        return f"http://{self.host_of(i)}:{self.port}/feed/{i}.xml"
+
+    def start(self) -> None:
+        bench = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                with bench.lock:
+                    bench.requests += 1
+                time.sleep(bench.latency)
+                try:
+                    i = int(self.path.rsplit("/", 1)[1].split(".")[0])
+                except ValueError:
+                    self.send_error(404)
+                    return
+                gen = bench.generation.get(i, 0)
+                key = (i, gen)
+                if key not in bench.cache:
+                    bench.cache[key] = make_feed(i, bench.items, bench.host_of(i), bench.port, gen)
+                body, etag = bench.cache[key]
+                if self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        first = ThreadingHTTPServer((self.hosts[0], 0), Handler)
+        self.port = first.server_address[1]
+        self.servers = [first] + [ThreadingHTTPServer((h, self.port), Handler) for h in self.hosts[1:]]
+        for s in self.servers:
+            s.daemon_threads = True
+            s.request_queue_size = 256
+            threading.Thread(target=s.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        for s in self.servers:
+            s.shutdown()
+            s.server_close()
+
+
+def run_chipwire(home: Path, *args: str) -> tuple[float, dict, int]:
+    """Run one ``chipwire`` process; returns (seconds, json output, peak RSS KiB of its tree)."""
+    script = (
+        "import resource, sys, json\n"
+        "from tui.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.stderr.write(f'\\nPEAK_RSS_KIB={peak}\\n')\n"
+        "sys.exit(code)\n"
+    )
+    env = dict(os.environ, CHIPWIRE_HOME=str(home))
+    env.pop("CHIPWIRE_NOW", None)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    peak = 0
+    for line in proc.stderr.splitlines():
+        if line.startswith("PEAK_RSS_KIB="):
+            peak = int(line.split("=", 1)[1])
+    try:
+        data = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    except json.JSONDecodeError:
+        data = {}
+    if proc.returncode not in (0, 1):
+        print(proc.stderr, file=sys.stderr)
+        raise SystemExit(f"chipwire failed with exit code {proc.returncode}")
+    return elapsed, data, peak
+
+
+def write_subscriptions(home: Path, urls: list[str]) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    lines = ["# benchmark subscriptions\n"]
+    for u in urls:
+        lines.append(f'[[feed]]\nurl = "{u}"\n\n')
+    (home / "feeds.toml").write_text("".join(lines), encoding="utf-8")
+
+
+def seed_store(home: Path, count: int, now: datetime) -> float:
+    """Fill a store with ``count`` generated items over the past year (through the store API)."""
+    from store import Store
+    from store.home import HomePaths
+
+    paths = HomePaths(home)
+    paths.ensure()
+    rnd = random.Random(7)
+    themes = ["compute-bottleneck", "export-controls", "compliant-chips", "frontier-demand",
+              "domestic-alternatives", "gray-market", "enforcement", "fragmentation",
+              "supplier-concentration", "compute-geopolitics"]
+    start = time.perf_counter()
+    store = Store.open(paths.db_dir)
+    batch = []
+    for n in range(count):
+        published = now - timedelta(seconds=int(365 * 86400 * n / count))
+        tid = rnd.choice(themes)
+        batch.append({
+            "id": f"urn:seed:{n}", "feed": f"http://seed.invalid/{n % 100}.xml", "feed_title": f"Seed {n % 100}",
+            "title": f"{rnd.choice(SUBJ)} {rnd.choice(VERB)} {rnd.choice(OBJ)} #{n}",
+            "link": f"https://example.com/seed/{n}", "openable": True,
+            "summary": " ".join(rnd.choice(SUBJ + OBJ) for _ in range(120)),
+            "author": "", "published": published.strftime("%Y-%m-%dT%H:%M:%SZ"), "published_estimated": False,
+            "themes": [{"id": tid, "score": 2.0, "evidence": ["seed"]}], "entities": [], "story": f"urn:seed:{n}",
+        })
+        if len(batch) == 5000:
+            store.upsert_items(batch, now=now)
+            store.commit()
+            batch = []
+    if batch:
+        store.upsert_items(batch, now=now)
+        store.commit()
+    store.close()
+    return time.perf_counter() - start
+
+
+def bench_tagging() -> tuple[float, float]:
+    """Items per second for the tagger on one core, and parse ms per item."""
+    from briefing.tagger import Tagger
+    from briefing.themes import load_builtin
+    from feeds.parse import parse_feed
+
+    tagger = Tagger(load_builtin())
+    rnd = random.Random(3)
+    rows = [(f"{rnd.choice(SUBJ)} {rnd.choice(VERB)} {rnd.choice(OBJ)}",
+             " ".join(rnd.choice(SUBJ + OBJ + VERB) for _ in range(30))) for _ in range(20000)]
+    start = time.perf_counter()
+    for title, summary in rows:
+        tagger.tag(title, summary)
+    tag_rate = len(rows) / (time.perf_counter() - start)
+    body, _ = make_feed(1, 50, "127.0.0.1", 80)
+    now = datetime.now(timezone.utc)
+    start = time.perf_counter()
+    for _ in range(20):
+        parse_feed(body, url="http://127.0.0.1/feed/1.xml", headers={}, now=now)
+    parse_ms = (time.perf_counter() - start) / (20 * 50) * 1000
+    return tag_rate, parse_ms
+
+
+def run_newsboat(urls: list[str], threads: int) -> tuple[float, float] | None:
+    """Cold and warm reload wall times of newsboat on the same URL list (None if not installed)."""
+    exe = shutil.which("newsboat")
+    if not exe:
+        return None
+    work = Path(tempfile.mkdtemp(prefix="bench-newsboat-"))
+    try:
+        (work / "urls").write_text("\n".join(urls) + "\n", encoding="utf-8")
+        (work / "config").write_text(f"reload-threads {threads}\n", encoding="utf-8")
+        times = []
+        for _ in ("cold", "warm"):
+            start = time.perf_counter()
+            subprocess.run([exe, "-u", str(work / "urls"), "-c", str(work / "cache.db"), "-C", str(work / "config"),
+                            "-x", "reload"], capture_output=True, check=False)
+            times.append(time.perf_counter() - start)
+        return times[0], times[1]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--feeds", type=int, default=100)
+    ap.add_argument("--items", type=int, default=50)
+    ap.add_argument("--latency-ms", type=int, default=100)
+    ap.add_argument("--hosts", type=int, default=25, help="loopback addresses to spread the feeds over")
+    ap.add_argument("--archive", type=int, default=50000, help="items already stored for the incremental pass")
+    ap.add_argument("--no-newsboat", action="store_true")
+    args = ap.parse_args()
+
+    print(f"load: {args.feeds} feeds x {args.items} items, {args.latency_ms} ms latency per request, "
+          f"{args.hosts} loopback hosts, {os.cpu_count()} cores")
+    server = FeedServer(args.hosts, args.feeds, args.items, args.latency_ms / 1000)
+    server.start()
+    urls = [server.url(i) for i in range(args.feeds)]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-chipwire-"))
+    results: dict[str, float] = {}
+    try:
+        home = tmp / "home"
+        write_subscriptions(home, urls)
+        t, data, peak = run_chipwire(home, "refresh", "--json")
+        results["cold"] = t
+        print(f"chipwire cold refresh:            {t:6.3f} s  ({data.get('new')} new items, "
+              f"{data.get('failed')} failed, peak RSS {peak / 1024:.0f} MiB)")
+        t, data, peak2 = run_chipwire(home, "refresh", "--json", "--force")
+        results["warm"] = t
+        statuses = sorted({f['status'] for f in data.get('feeds', [])})
+        print(f"chipwire warm refresh (304s):     {t:6.3f} s  (statuses {statuses}, peak RSS {peak2 / 1024:.0f} MiB)")
+
+        # 500 new items into a store already holding the archive.
+        big = tmp / "big"
+        incremental = max(1, 500 // args.items)
+        write_subscriptions(big, urls[:incremental])
+        seeded = seed_store(big, args.archive, datetime.now(timezone.utc))
+        print(f"seeded {args.archive} items through the store API in {seeded:.1f} s")
+        t, data, _ = run_chipwire(big, "refresh", "--json")  # first sight of these feeds: 500 new items
+        results["incremental"] = t
+        print(f"chipwire refresh adding {data.get('new')} items into {args.archive}: {t:6.3f} s (whole process)")
+        in_process = data.get("elapsed")
+        if in_process is not None:
+            print(f"   of which the refresh itself (fetch+parse+tag+store, excluding interpreter start-up): {in_process:.3f} s")
+        print(f"peak memory (largest process): {max(peak, peak2) / 1024:.0f} MiB")
+
+        tag_rate, parse_ms = bench_tagging()
+        print(f"tagger: {tag_rate:,.0f} items/s on one core; feedparser+clean: {parse_ms:.3f} ms per item")
+
+        if not args.no_newsboat:
+            for threads in (1, args.feeds):
+                nb = run_newsboat(urls, threads)
+                if nb is None:
+                    print("newsboat: not installed (apt-get install newsboat) — no side-by-side figure")
+                    break
+                cold, warm = nb
+                print(f"newsboat reload-threads={threads:<3} cold {cold:6.3f} s, warm {warm:6.3f} s"
+                      f"   ratio chipwire/newsboat: cold {results['cold'] / cold:.2f}, warm {results['warm'] / warm:.2f}")
+    finally:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
