@@ -1,0 +1,114 @@
+"""Pure functions over item records: merging an incoming item into a stored one, and counting.
+
+Kept free of I/O so the upsert rules (what is "updated", which fields survive) read in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+FLAG_FIELDS = ("read", "starred")
+"""Stored in the small per-month flags file, never in the items file."""
+
+VOLATILE_FIELDS = ("fetched", "updated", "read", "starred")
+"""Excluded from the content comparison: changing them is not a content change."""
+
+_PUBLISHED = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC with a Z, second precision (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_item(item: Mapping[str, Any]) -> None:
+    """Reject records the store cannot file: it needs an id and a published date for the month."""
+    item_id = item.get("id")
+    if not isinstance(item_id, str) or not item_id:
+        raise ValueError(f"item without a usable id: {item_id!r}")
+    published = item.get("published")
+    if not isinstance(published, str) or not _PUBLISHED.match(published):
+        raise ValueError(f"item {item_id!r} has no ISO published time: {published!r}")
+
+
+def month_of(record: Mapping[str, Any]) -> str:
+    return record["published"][:7]
+
+
+def content_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two records carry the same content (fetched/updated/flags ignored).
+
+    A direct comparison rather than a stored hash: it is exact, and cheaper than serialising.
+    """
+    keys = (set(a) | set(b)).difference(VOLATILE_FIELDS)
+    return all(a.get(k) == b.get(k) for k in keys)
+
+
+def merge(existing: Mapping[str, Any] | None, incoming: Mapping[str, Any], now_iso: str) -> tuple[dict, str]:
+    """The record to store for ``incoming`` and whether it is "new", "updated" or "unchanged".
+
+    Rules: the first-seen ``fetched`` time survives updates; ``updated`` moves to ``now_iso`` only
+    when content changed; flags are not part of the record (they live in the flags file). An
+    undated entry (``published_estimated``) keeps the date it was first given, otherwise every
+    refetch of an undated feed would "change" it and move it to today.
+    """
+    record = {k: v for k, v in incoming.items() if k not in FLAG_FIELDS}
+    if existing is None:
+        record["fetched"] = incoming.get("fetched") or now_iso
+        record["updated"] = incoming.get("updated") or record["fetched"]
+        record.setdefault("story", record["id"])
+        return record, "new"
+    if incoming.get("published_estimated") and existing.get("published"):
+        record["published"] = existing["published"]
+        record["published_estimated"] = bool(existing.get("published_estimated"))
+    record["fetched"] = existing.get("fetched") or incoming.get("fetched") or now_iso
+    record.setdefault("story", existing.get("story", record["id"]))
+    if content_equal(record, existing):
+        record["updated"] = existing.get("updated") or record["fetched"]
+        return record, "unchanged"
+    record["updated"] = now_iso
+    return record, "updated"
+
+
+def theme_ids(record: Mapping[str, Any]) -> set[str]:
+    """Distinct theme ids an item carries (an item counts once per theme)."""
+    out = set()
+    for theme in record.get("themes") or ():
+        if isinstance(theme, Mapping) and isinstance(theme.get("id"), str):
+            out.add(theme["id"])
+    return out
+
+
+def count_month(docs: Iterable[Mapping[str, Any]], flags: Mapping[str, list]) -> tuple[dict, dict]:
+    """Per-day counters and per-feed totals for one month's items (kept in state.json).
+
+    Counting a whole month is cheap (bounded by the month, never by the archive) and exact, so
+    every write recounts the months it touched instead of maintaining fragile deltas.
+    """
+    days: dict[str, dict[str, int]] = {}
+    feeds: dict[str, int] = {}
+    for doc in docs:
+        day = doc["published"][:10]
+        counts = days.get(day)
+        if counts is None:
+            counts = days[day] = {"total": 0, "unread": 0, "starred": 0, "other": 0}
+        counts["total"] += 1
+        flag = flags.get(doc["id"])
+        if not (flag and flag[0]):
+            counts["unread"] += 1
+        if flag and flag[1]:
+            counts["starred"] += 1
+        ids = theme_ids(doc)
+        if ids:
+            for theme in ids:
+                counts[theme] = counts.get(theme, 0) + 1
+        else:
+            counts["other"] += 1
+        feed = doc.get("feed", "")
+        feeds[feed] = feeds.get(feed, 0) + 1
+    return days, feeds
