@@ -251,7 +251,7 @@ def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> ConfigError:
     m = _TOML_AT.search(message)
     if not m:
         return ConfigError(path, None, f"invalid TOML: {message}")
-    return ConfigError(path, int(m.group(1)), f"{message[: m.start()]} (column {m.group(2)})")
+    return ConfigError(path, int(m.group(1)), f"invalid TOML: {message[: m.start()]} (column {m.group(2)})")
 
 
 def parse_subscriptions(text: str, path: Path | str = "feeds.toml") -> list[Subscription]:
