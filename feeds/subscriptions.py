@@ -359,7 +359,7 @@ class _Layout:
                     self.any_headers.append(i)
                 elif _ANY_HEADER.match(line):
                     self.any_headers.append(i)
-            inside = _after_line(line, inside)
+            inside = multiline_string_after(line, inside)
 
     def entry_line(self, index: int) -> int | None:
         """1-based line of the index-th ``[[feed]]`` header, if the file uses headers."""
@@ -394,7 +394,7 @@ class _Layout:
         return None
 
 
-def _after_line(line: str, inside: str | None) -> str | None:
+def multiline_string_after(line: str, inside: str | None) -> str | None:
     """Track whether the next line starts inside a ``\"\"\"`` or ``'''`` string (comments ignored)."""
     i = 0
     while i < len(line):
@@ -496,13 +496,16 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def save_subscriptions(path: Path, subs: Iterable[Subscription]) -> None:
-    """Rewrite the whole file from ``subs`` (used by OPML import, which may add hundreds).
+    """Write ``subs`` as the whole subscription list (used by OPML import, which may add hundreds).
 
-    The standard header comment is written, then one block per subscription. The person's own
-    comments are *not* kept by a full rewrite; single edits use the text-editing functions.
+    When ``subs`` is the file's current list plus feeds at the end (an import), the new blocks
+    are appended to the existing text so the person's comments survive. Otherwise the file is
+    rewritten: the standard header comment, then one block per subscription (comments are lost;
+    single edits use the text-editing functions instead).
 
     Raises:
-        ConfigError: a subscription has an unusable URL, or two share one.
+        ConfigError: a subscription has an unusable URL, or two share one, or the existing file
+            is broken (never overwritten: the person may be half-way through an edit).
     """
     path = Path(path)
     subs = list(subs)
@@ -516,9 +519,33 @@ def save_subscriptions(path: Path, subs: Iterable[Subscription]) -> None:
         if key in seen:
             raise ConfigError(path, None, f"not saved: duplicate feed {sub.url!r}")
         seen.add(key)
+    appended = _appended_text(path, subs)
+    if appended is not None:
+        if appended != _decode(path.read_bytes(), path):  # nothing new: leave the file alone
+            _write_checked(path, appended, subs)
+        return
     text = FILE_HEADER + "".join("\n" + _block(s) for s in subs)
     parse_subscriptions(text, path)  # never write a file we could not read back
     _atomic_write(path, text)
+
+
+def _appended_text(path: Path, subs: list[Subscription]) -> str | None:
+    """When ``subs`` only adds feeds at the end of the valid file's list (the OPML import case),
+    the file's text with the new blocks appended, so the person's comments survive; else None."""
+    try:
+        text = _decode(path.read_bytes(), path)
+        current = parse_subscriptions(text, path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    if subs[: len(current)] != current:
+        return None
+    if not text.strip():
+        text = FILE_HEADER
+    elif not text.endswith("\n"):
+        text += "\n"
+    return text + "".join("\n" + _block(s) for s in subs[len(current) :])
 
 
 def _read_valid(path: Path) -> tuple[str, list[Subscription]]:

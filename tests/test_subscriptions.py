@@ -344,6 +344,42 @@ def test_save_refuses_bad_lists_and_keeps_old_file(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+def test_save_that_only_appends_keeps_comments(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    before = write(path, USER_FILE)
+    subs = load_subscriptions(path)
+    new = [Subscription("https://n1.example/", "N1", "Imported"), Subscription("https://n2.example/")]
+    save_subscriptions(path, subs + new)
+    assert path.read_bytes().startswith(before)
+    assert load_subscriptions(path) == subs + new
+
+
+def test_save_unchanged_list_does_not_write(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    write(path, USER_FILE)
+    mtime = path.stat().st_mtime_ns
+    save_subscriptions(path, load_subscriptions(path))
+    assert path.stat().st_mtime_ns == mtime and path.read_text() == USER_FILE
+
+
+def test_save_other_changes_rewrite_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    write(path, USER_FILE)
+    subs = list(reversed(load_subscriptions(path)))
+    save_subscriptions(path, subs)
+    assert load_subscriptions(path) == subs
+    assert "# keep this comment" not in path.read_text()
+
+
+def test_save_never_overwrites_a_broken_file(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    before = write(path, '[[feed]]\nurl = "https://a.example/"\nurl = "twice"\n')
+    with pytest.raises(ConfigError) as exc:
+        save_subscriptions(path, [Subscription("https://b.example/")])
+    assert_error(exc, path, 3, "invalid TOML")
+    assert path.read_bytes() == before
+
+
 def test_writes_keep_file_mode(tmp_path: Path) -> None:
     path = tmp_path / "feeds.toml"
     write(path, USER_FILE)

@@ -377,7 +377,7 @@ class _Lines:
     _KEY = re.compile(r"""^\s*["']?([A-Za-z0-9_-]+)["']?\s*[=.]""")
 
     def __init__(self, text: str) -> None:
-        from feeds.subscriptions import _after_line  # one multi-line-string tracker for both files
+        from feeds.subscriptions import multiline_string_after  # one TOML string tracker for both files
 
         # (line number, section or None for top level, key or None for a header line)
         self.entries: list[tuple[int, str | None, str | None]] = []
@@ -396,7 +396,7 @@ class _Lines:
                     self.entries.append((number, dotted.group(1), dotted.group(2)))
                 elif key:
                     self.entries.append((number, section, key.group(1)))
-            inside = _after_line(line, inside)
+            inside = multiline_string_after(line, inside)
 
     def find(self, section: str | None, key: str | None) -> int | None:
         """Line of ``key`` in ``section`` (section None: a top-level key or a ``[key]`` header)."""
