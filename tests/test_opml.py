@@ -222,3 +222,16 @@ def test_not_opml(tmp_path: Path, text: str, needle: str) -> None:
 
 def test_empty_opml_is_no_feeds(tmp_path: Path) -> None:
     assert read_opml(write(tmp_path, '<opml version="1.0"><head/><body/></opml>')) == []
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=80, deadline=None)
+@given(title=st.text(max_size=40), category=st.text(max_size=20), doc_title=st.text(max_size=20))
+def test_written_opml_is_always_well_formed(title: str, category: str, doc_title: str) -> None:
+    text = write_opml([Subscription("https://a.example/?a=1&b=<2>", title or None, category or None)], title=doc_title)
+    root = ET.fromstring(text.encode("utf-8"))
+    urls = [o.get("xmlUrl") for o in root.iter("outline") if o.get("xmlUrl")]
+    assert urls == ["https://a.example/?a=1&b=<2>"]

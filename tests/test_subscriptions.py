@@ -420,3 +420,32 @@ def test_validate_url() -> None:
     for bad in ["", "https://a b.example/", "file://remote.host/x.xml", "mailto:x@y", "relative/x.xml"]:
         with pytest.raises(ValueError):
             validate_url(bad)
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=st.text(max_size=40), category=st.text(max_size=20))
+def test_any_title_survives_a_save(tmp_path: Path, title: str, category: str) -> None:
+    path = tmp_path / "prop.toml"
+    path.unlink(missing_ok=True)
+    save_subscriptions(path, [Subscription("https://a.example/", title or None, category or None)])
+    (sub,) = load_subscriptions(path)
+    assert sub.title == (title.strip() or None)
+    assert sub.category == (category.strip() or None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(comment=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30),
+       title=st.text(max_size=20))
+def test_add_then_remove_is_identity(tmp_path: Path, comment: str, title: str) -> None:
+    path = tmp_path / "prop2.toml"
+    original = f"# {comment}\n[[feed]]\nurl = \"https://a.example/\"\n# {comment}\n"
+    path.write_text(original, encoding="utf-8")
+    add_subscription(path, "https://b.example/", title=title or None)
+    assert remove_subscription(path, "https://b.example/")
+    assert path.read_text(encoding="utf-8") == original
