@@ -23,7 +23,6 @@ Phrase syntax (documented for users at the top of ``data/themes.toml``):
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from typing import Iterable
 
 #: Between two words or two letter/digit runs: space, hyphen, or nothing.
@@ -96,9 +95,12 @@ def phrase_regex(phrase: str) -> str:
     if phrase.startswith("re:"):
         source = phrase[3:]
         try:
-            re.compile(source)
+            compiled = re.compile(source)
         except re.error as exc:
             raise PhraseError(phrase, f"bad regular expression: {exc}") from None
+        if compiled.groups:
+            # The tagger uses findall(), which would return group contents instead of matches.
+            raise PhraseError(phrase, "use non-capturing groups (?:...) in regular expressions")
         return f"(?:{source})"
     words = re.split(r"[\s\-]+", normalise_phrase(phrase).strip(" -"))
     words = [w for w in words if w]
@@ -107,36 +109,153 @@ def phrase_regex(phrase: str) -> str:
     return _SEP.join(_word_regex(w, i == len(words) - 1) for i, w in enumerate(words))
 
 
-def _first_literal(source: str) -> str | None:
-    """The first character of a regex source if it is a plain literal we can dispatch on."""
-    if len(source) >= 2 and source[0] in "abcdefghijklmnopqrstuvwxyz0123456789":
-        if source[1] not in "?*+{|":
-            return source[0]
-    return None
+def _tokens(source: str) -> tuple[str, ...]:
+    """Split a generated regex source into atoms (char, escape, class or group, + quantifier).
+
+    Only sources produced by :func:`phrase_regex` for plain phrases are tokenised; they use a
+    small, known subset of regex syntax, which keeps this simple.
+    """
+    tokens: list[str] = []
+    i = 0
+    n = len(source)
+    while i < n:
+        c = source[i]
+        if c == "\\":
+            j = i + 2
+        elif c == "[":
+            j = source.index("]", i + 2) + 1
+        elif c == "(":
+            depth, j = 0, i
+            while True:
+                if source[j] == "\\":
+                    j += 2
+                    continue
+                if source[j] == "(":
+                    depth += 1
+                elif source[j] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        j += 1
+                        break
+                j += 1
+        else:
+            j = i + 1
+        if j < n and source[j] in "?*+":
+            j += 1
+        tokens.append(source[i:j])
+        i = j
+    return tuple(tokens)
+
+
+def _trie_regex(sequences: list[tuple[str, ...]]) -> str:
+    """A regex matching any token sequence, with common prefixes merged (a trie).
+
+    Python's engine tries alternatives in order but skips one cheaply when its first token is
+    a literal that does not match; a trie turns 900 phrases into a few cheap decisions per
+    position. Longer continuations come before "stop here", so the longest phrase wins.
+    """
+    trie: dict = {}
+    for seq in sequences:
+        node = trie
+        for token in seq:
+            node = node.setdefault(token, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = []
+        ends = False
+        for token in sorted(node, key=lambda t: (-_depth(node[t]), t)):
+            if token == "":
+                ends = True
+                continue
+            branches.append(token + emit(node[token]))
+        if not branches:
+            return ""
+        if ends:
+            branches.append("")
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    return emit(trie)
+
+
+def _depth(node: dict) -> int:
+    return 1 + max((_depth(child) for child in node.values()), default=0)
 
 
 def compile_phrases(phrases: Iterable[str]) -> re.Pattern[str]:
     """One pattern matching any of ``phrases`` as whole words, longest phrase first.
 
-    The alternatives are grouped by first literal character so the regex engine can skip
-    whole groups after one comparison; raw ``re:`` phrases go in a trailing group.
+    Plain phrases are merged into a trie-shaped regex; raw ``re:`` phrases are tried after it.
     """
-    buckets: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    sequences: list[tuple[str, ...]] = []
     raw: list[str] = []
     for phrase in dict.fromkeys(phrases):
         source = phrase_regex(phrase)
-        first = _first_literal(source)
-        if first is None:
+        if phrase.startswith("re:"):
             raw.append(source)
         else:
-            buckets[first].append((phrase, source[1:]))
-    branches: list[str] = []
-    for first in sorted(buckets):
-        # Longest first: "export controls" must win over "export" at the same position.
-        rests = [rest for _, rest in sorted(buckets[first], key=lambda pr: (-len(pr[0]), pr[0]))]
-        branches.append(re.escape(first) + "(?:" + "|".join(rests) + ")")
-    branches.extend(raw)
+            sequences.append(_tokens(source))
+    branches = [b for b in [_trie_regex(sequences)] if b]
+    if raw:
+        branches.append(_gated(raw))
     return re.compile(r"(?<![\w])(?:" + "|".join(branches) + r")(?![\w])")
+
+
+def _gated(raw: list[str]) -> str:
+    """Raw regexes behind a one-character look-ahead of the characters they can start with.
+
+    Raw patterns usually begin with a group, which the engine cannot reject cheaply; without a
+    gate each would be attempted at every word of every item.
+    """
+    union: set[str] = set()
+    for source in raw:
+        first = _first_chars(source)
+        if first is None:
+            return "(?:" + "|".join(raw) + ")"
+        union |= first
+    return "(?=[" + re.escape("".join(sorted(union))) + "])(?:" + "|".join(raw) + ")"
+
+
+def _first_chars(source: str) -> set[str] | None:
+    """The characters a regex can start with, or ``None`` when that is hard to tell."""
+    try:
+        from re import _constants as c, _parser as p  # private but stable since 3.11
+
+        def first(items: list) -> set[str]:
+            out: set[str] = set()
+            for op, av in items:
+                if op is c.LITERAL:
+                    return out | {chr(av)}
+                if op is c.IN:
+                    for o, a in av:
+                        if o is c.LITERAL:
+                            out.add(chr(a))
+                        elif o is c.RANGE:
+                            out.update(chr(x) for x in range(a[0], a[1] + 1))
+                        elif o is c.CATEGORY and a is c.CATEGORY_DIGIT:
+                            out.update("0123456789")
+                        else:
+                            raise ValueError(o)
+                    return out
+                if op is c.BRANCH:
+                    for branch in av[1]:
+                        out |= first(list(branch))
+                    return out
+                if op is c.SUBPATTERN:
+                    return out | first(list(av[3]))
+                if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+                    out |= first(list(av[2]))
+                    if av[0] >= 1:
+                        return out
+                    continue
+                raise ValueError(op)
+            raise ValueError("may match empty")
+
+        return first(list(p.parse(source)))
+    except Exception:
+        return None
 
 
 def compile_one(phrase: str) -> re.Pattern[str]:
