@@ -210,11 +210,18 @@ def test_feeds_remove_and_opml_round_trip(home: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()
     (other / "feeds.toml").write_text("", encoding="utf-8")
+    # By default an OPML file cannot make chipwire read local files.
     r = cli(other, "feeds", "import", str(opml))
     assert r.returncode == 0, r.stderr
     urls = [f["url"] for f in json.loads(cli(other, "feeds", "list", "--json").stdout)]
-    assert urls == [str(f1.resolve()), "https://example.org/feed.xml"]
-    again = cli(other, "feeds", "import", str(opml))
+    assert urls == ["https://example.org/feed.xml"]
+    r = cli(other, "feeds", "import", "--allow-local", str(opml))
+    assert r.returncode == 0, r.stderr
+    urls = [f["url"] for f in json.loads(cli(other, "feeds", "list", "--json").stdout)]
+    assert urls == ["https://example.org/feed.xml", str(f1.resolve())]
+    titles = [f["title"] for f in json.loads(cli(other, "feeds", "list", "--json").stdout)]
+    assert titles[0] == "Example & Co"
+    again = cli(other, "feeds", "import", "--allow-local", str(opml))
     assert "imported 0 feeds" in again.stdout
     assert cli(home, "feeds", "remove", "https://example.org/feed.xml").returncode == 0
     assert cli(home, "feeds", "remove", "https://example.org/feed.xml").returncode == 2

@@ -575,7 +575,7 @@ def ensure_tags_current(store: "Store", themes: "ThemeSet") -> int:
     """
     if store.meta("themes_digest") == themes.digest:
         return 0
-    changed = retag_all(store, themes)
+    changed = retag_all(store, themes) if store.total_items() else 0
     store.set_meta("themes_digest", themes.digest)
     store.commit()
     return changed

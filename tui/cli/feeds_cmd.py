@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     imp = fsub.add_parser("import", help="import subscriptions from an OPML file (duplicates skipped)")
     imp.add_argument("file", metavar="FILE.opml")
+    imp.add_argument("--allow-local", action="store_true",
+                     help="also import local file paths (only for an OPML file you wrote yourself)")
     imp.set_defaults(func=run_import)
 
     exp = fsub.add_parser("export", help="export subscriptions as OPML 2.0")
@@ -138,7 +140,7 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
     from feeds.subscriptions import ConfigError, save_subscriptions
 
     try:
-        incoming = read_opml(Path(args.file))
+        incoming = read_opml(Path(args.file), allow_local=args.allow_local)
     except OpmlError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
