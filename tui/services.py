@@ -407,13 +407,14 @@ class Services:
     def refresh(self, *, force: bool = False, on_progress: Callable[[int, int, Any], None] | None = None) -> Any:
         """Run the refresh pipeline on our open store (call from a thread worker).
 
-        The pipeline writes through our store object so there is one writer; the lock keeps
-        view-building reads out while it writes.
+        The pipeline writes through our store object so there is one writer in the process;
+        the store's own mutex serialises its reads and writes, so the screen stays browsable
+        (cached days instantly, others as soon as the store answers) while the refresh runs.
         """
         from tui.pipeline import refresh
 
         store = self.store
-        with self.lock:
+        try:
             report = refresh(
                 self.paths,
                 settings=self.settings,
@@ -423,6 +424,7 @@ class Services:
                 store=store,
                 themes=self.themes,
             )
+        finally:
             self.invalidate()
         return report
 

@@ -38,7 +38,7 @@ class SearchBar(Vertical):
         """Escape pressed: clear the filter and hide the bar."""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: words, theme:export-controls, feed:…, is:unread, is:starred", id="search-input")
+        yield Input(placeholder="filter: words  +theme  -theme  @7d  =source  !regex  * starred  ? unread", id="search-input")
         yield Label("", id="search-status", markup=False)
 
     @property
