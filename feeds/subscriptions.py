@@ -21,10 +21,8 @@ Format::
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,6 +282,8 @@ def parse_subscriptions(text: str, path: Path | str = "feeds.toml") -> list[Subs
 
 
 def _unknown(key: str, allowed: Iterable[str], where: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
     hint = f" — did you mean '{close[0]}'?" if close else f" (known: {', '.join(allowed)})"
     return f"unknown key '{key}' {where}{hint}"
@@ -463,6 +463,8 @@ def _interval_text(seconds: int) -> str:
 
 def _atomic_write(path: Path, text: str) -> None:
     """Write via a temp file in the same folder, fsync, then ``os.replace``: all or nothing."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = path.stat().st_mode & 0o777

@@ -37,7 +37,6 @@ This module must not import Textual: the CLI and the pipeline load settings with
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -163,7 +162,9 @@ def parse_duration(value: Any) -> int:
     return parse_interval(value)
 
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.I)
+# Patterns are kept as text and compiled (and cached by ``re``) on first use: settings are
+# imported by every command, but most never meet an error or a size string.
+_SIZE = r"(?i)^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$"
 _SIZE_UNITS = {
     "": 1, "b": 1,
     "k": 1024, "kib": 1024, "kb": 1000,
@@ -183,7 +184,7 @@ def parse_size(value: Any) -> int:
             raise ValueError(f"a size cannot be negative (got {value})")
         return value
     if isinstance(value, str):
-        m = _SIZE.match(value)
+        m = re.match(_SIZE, value)
         if m and m.group(2).lower() in _SIZE_UNITS:
             return int(float(m.group(1)) * _SIZE_UNITS[m.group(2).lower()])
     raise ValueError(f'expected a size like "512KiB", "10MiB" or a number of bytes, got {value!r}')
@@ -296,7 +297,7 @@ def load_settings(path: Path) -> Settings:
     return parse_settings(text, path)
 
 
-_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_AT = r"\s*\(at line (\d+), column (\d+)\)\s*$"
 
 
 def parse_settings(text: str, path: Path | str = "config.toml") -> Settings:
@@ -306,7 +307,7 @@ def parse_settings(text: str, path: Path | str = "config.toml") -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        m = _TOML_AT.search(message)
+        m = re.search(_TOML_AT, message)
         if not m:
             raise SettingsError(path, None, f"invalid TOML: {message}") from None
         raise SettingsError(path, int(m.group(1)), f"invalid TOML: {message[: m.start()]} (column {m.group(2)})") from None
@@ -363,6 +364,8 @@ def _keys(table: dict[str, Any], fail: Callable[[str | None, str | None, str], S
 
 
 def _unknown(name: str, known: Any, what: str, where: str) -> str:
+    import difflib
+
     known = list(known)
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f" — did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
@@ -372,9 +375,9 @@ def _unknown(name: str, known: Any, what: str, where: str) -> str:
 class _Lines:
     """Finds the line of ``[section]`` / ``key = ...`` in the source, since tomllib keeps no positions."""
 
-    _HEADER = re.compile(r"""^\s*\[\s*["']?([A-Za-z0-9_-]+)["']?\s*\]""")
-    _DOTTED = re.compile(r"""^\s*["']?([A-Za-z0-9_-]+)["']?\s*\.\s*["']?([A-Za-z0-9_-]+)["']?\s*=""")
-    _KEY = re.compile(r"""^\s*["']?([A-Za-z0-9_-]+)["']?\s*[=.]""")
+    _HEADER = r"""^\s*\[\s*["']?([A-Za-z0-9_-]+)["']?\s*\]"""
+    _DOTTED = r"""^\s*["']?([A-Za-z0-9_-]+)["']?\s*\.\s*["']?([A-Za-z0-9_-]+)["']?\s*="""
+    _KEY = r"""^\s*["']?([A-Za-z0-9_-]+)["']?\s*[=.]"""
 
     def __init__(self, text: str) -> None:
         from feeds.subscriptions import multiline_string_after  # one TOML string tracker for both files
@@ -385,9 +388,9 @@ class _Lines:
         inside: str | None = None
         for number, line in enumerate(text.splitlines(), 1):
             if inside is None:
-                header = self._HEADER.match(line)
-                dotted = self._DOTTED.match(line)
-                key = self._KEY.match(line)
+                header = re.match(self._HEADER, line)
+                dotted = re.match(self._DOTTED, line)
+                key = re.match(self._KEY, line)
                 if header:
                     section = header.group(1)
                     self.entries.append((number, section, None))
