@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
-__all__ = ["MAX_REGEX_LEN", "Query", "QueryError", "parse_query", "resolve_theme"]
+__all__ = ["MAX_REGEX_LEN", "Query", "QueryError", "parse_query", "resolve_theme", "safe_regex"]
 
 MAX_REGEX_LEN = 200
 """Longest ``!regex`` accepted; longer patterns are refused rather than risked."""
@@ -266,16 +266,32 @@ def _parse_date_token(body: str, token: str) -> tuple[int, str] | tuple[date | N
         f"bad date token '{token}': use @7d, @2w, @1m, @2026-11-01 or @2026-11-01..2026-11-20")
 
 
-def _compile_regex(pattern: str, token: str) -> _Regex:
-    if len(pattern) > MAX_REGEX_LEN:
-        raise QueryError(f"regex in '{token[:40]}...' is longer than {MAX_REGEX_LEN} characters")
+def safe_regex(pattern: str, *, max_len: int = MAX_REGEX_LEN) -> re.Pattern[str]:
+    """Compile a user's case-insensitive regex that will run over every item's text.
+
+    Python's ``re`` has no timeout, so the risky shapes are refused up front: overlong
+    patterns and nested quantifiers (``(a+)+``), the classic catastrophic-backtracking form.
+    Also used by ``briefing.ignore`` for ``ignore.toml`` rules.
+
+    Raises:
+        ValueError: with a message that quotes the pattern and says what is wrong.
+    """
+    if len(pattern) > max_len:
+        raise ValueError(f"regex '{pattern[:40]}...' is longer than {max_len} characters")
     if _NESTED_QUANTIFIER.search(pattern):
-        raise QueryError(
+        raise ValueError(
             f"regex '{pattern}' repeats a repetition (like (a+)+), which can hang on long text")
     try:
-        return _Regex(pattern, re.compile(pattern, re.IGNORECASE))
+        return re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
-        raise QueryError(f"bad regex '{pattern}': {exc}") from None
+        raise ValueError(f"bad regex '{pattern}': {exc}") from None
+
+
+def _compile_regex(pattern: str, token: str) -> _Regex:
+    try:
+        return _Regex(pattern, safe_regex(pattern))
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
 
 
 def parse_query(text: str, theme_ids: Sequence[str]) -> Query:

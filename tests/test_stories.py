@@ -181,13 +181,13 @@ def _corpus(n: int, seed: int) -> list[dict]:
     sources = ["Reuters", "SCMP", "Bloomberg", "FT", "Nikkei", "The Register"]
     items = []
     for i in range(n):
+        mood = rng.choice(["talks", "review", "pressure", "rally"])
         title = (f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)} "
-                 f"in {rng.choice(places)} amid {rng.choice(['talks', 'review', 'pressure', 'rally'])} "
-                 f"{rng.randint(1, 400)}")
+                 f"in {rng.choice(places)} amid {mood} {rng.randint(1, 400)}")
         if rng.random() < 0.3:
             title += f" - {rng.choice(sources)}"
-        items.append(make_item(f"i{seed}-{i}", title, feed=f"https://f{rng.randint(1, 40)}.example/",
-                               hours=rng.uniform(0, 72)))
+        feed = f"https://f{rng.randint(1, 40)}.example/"
+        items.append(make_item(f"i{seed}-{i}", title, feed=feed, hours=rng.uniform(0, 72)))
     return items
 
 
