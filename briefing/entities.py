@@ -1,0 +1,145 @@
+"""Named chips, companies, agencies and places in an item, from a small curated table.
+
+The table (``data/entities.toml``) is data so it can grow without code changes. Aliases are
+compiled once into two regexes — case-insensitive ones through the same trie compiler as the
+tagger, case-sensitive ones ("Meta", "BIS", "US") separately — so extraction costs one or two
+C-level scans per item. Names come out canonical ("H-20" -> "H20", "U.S." -> "United States"),
+ordered by kind (chip, company, agency, place) and then by first appearance, title first.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from briefing.phrases import compile_one, compile_phrases, lower_same_length, normalise_phrase
+
+#: Output order of kinds.
+KINDS: tuple[str, ...] = ("chip", "company", "agency", "place")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One row of the table."""
+
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+    exact: bool = False
+    #: Lower-case phrases whose presence means the alias names something else
+    #: ("Bank for International Settlements" is also "BIS").
+    unless: tuple[str, ...] = ()
+
+
+class EntityTable:
+    """The compiled table; build once, call :meth:`extract` per item."""
+
+    def __init__(self, entities: list[Entity]) -> None:
+        self.entities = entities
+        loose: dict[str, Entity] = {}
+        exact: dict[str, Entity] = {}
+        for entity in entities:
+            if entity.kind not in KINDS:
+                raise ValueError(f"entity {entity.name!r}: unknown kind {entity.kind!r}")
+            for alias in entity.aliases:
+                if entity.exact:
+                    exact.setdefault(alias, entity)
+                else:
+                    loose.setdefault(normalise_phrase(alias), entity)
+        self._loose = loose
+        self._loose_pattern = compile_phrases(loose) if loose else None
+        self._loose_single = [(compile_one(alias), entity) for alias, entity in loose.items()]
+        self._exact = exact
+        self._exact_pattern = (
+            re.compile(
+                r"(?<![\w\-])(?:"
+                + "|".join(re.escape(a) for a in sorted(exact, key=lambda a: (-len(a), a)))
+                + r")(?:s|'s|’s)?(?![\w\-])"
+            )
+            if exact
+            else None
+        )
+        self._exact_plain = re.compile(r"(?:s|'s|’s)$")
+        self._cache: dict[str, Entity | None] = {}
+        self._rank = {kind: i for i, kind in enumerate(KINDS)}
+
+    def _loose_entity(self, span: str) -> Entity | None:
+        if span in self._cache:
+            return self._cache[span]
+        found = None
+        for regex, entity in self._loose_single:
+            if regex.fullmatch(span):
+                found = entity
+                break
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[span] = found
+        return found
+
+    def _exact_entity(self, span: str) -> Entity | None:
+        entity = self._exact.get(span)
+        if entity is None:
+            entity = self._exact.get(self._exact_plain.sub("", span))
+        return entity
+
+    def extract(self, title: str, summary: str) -> list[dict[str, str]]:
+        """``[{"name", "kind"}]`` for every table entity named in the item."""
+        text = f"{title or ''}\n{summary or ''}"
+        found: list[tuple[int, Entity]] = []
+        taken: list[tuple[int, int]] = []
+        low = lower_same_length(text)
+        if self._loose_pattern is not None:
+            for m in self._loose_pattern.finditer(low):
+                entity = self._loose_entity(m.group())
+                if entity is not None:
+                    found.append((m.start(), entity))
+                    taken.append(m.span())
+        if self._exact_pattern is not None:
+            for m in self._exact_pattern.finditer(text):
+                entity = self._exact_entity(m.group())
+                # A longer case-insensitive alias ("Ascend 910B") already covers this span.
+                if entity is not None and not any(a < m.end() and m.start() < b for a, b in taken):
+                    found.append((m.start(), entity))
+        if not found:
+            return []
+        found = [(p, e) for p, e in found if not e.unless or not any(u in low for u in e.unless)]
+        found.sort(key=lambda pe: (self._rank[pe[1].kind], pe[0]))
+        out: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for _, entity in found:
+            if entity.name not in seen:
+                seen.add(entity.name)
+                out.append({"name": entity.name, "kind": entity.kind})
+        return out
+
+
+def parse_table(data: bytes) -> list[Entity]:
+    """Parse ``entities.toml`` bytes into rows."""
+    doc = tomllib.loads(data.decode("utf-8"))
+    rows = []
+    for raw in doc.get("entity", []):
+        rows.append(
+            Entity(
+                name=raw["name"],
+                kind=raw["kind"],
+                aliases=tuple(raw.get("aliases", [raw["name"]])),
+                exact=bool(raw.get("exact", False)),
+                unless=tuple(u.lower() for u in raw.get("unless", [])),
+            )
+        )
+    return rows
+
+
+@lru_cache(maxsize=1)
+def builtin_table() -> EntityTable:
+    """The shipped table, compiled once per process."""
+    data = resources.files("briefing.data").joinpath("entities.toml").read_bytes()
+    return EntityTable(parse_table(data))
+
+
+def extract_entities(title: str, summary: str) -> list[dict[str, str]]:
+    """Entities named in an item: ``[{"name", "kind"}]`` (the item record's ``entities``)."""
+    return builtin_table().extract(title, summary)
