@@ -84,31 +84,56 @@ def theme_ids(record: Mapping[str, Any]) -> set[str]:
     return out
 
 
+def tally(days: dict, feeds: dict, doc: Mapping[str, Any], flag: list | None, sign: int) -> None:
+    """Add (sign=1) or remove (sign=-1) one item's contribution to a month's counters.
+
+    Days and feeds whose total drops to zero are removed, so a delta-maintained month equals a
+    freshly counted one exactly.
+    """
+    day = doc["published"][:10]
+    counts = days.get(day)
+    if counts is None:
+        counts = days[day] = {"total": 0, "unread": 0, "starred": 0, "other": 0}
+    counts["total"] += sign
+    if not (flag and flag[0]):
+        counts["unread"] += sign
+    if flag and flag[1]:
+        counts["starred"] += sign
+    ids = theme_ids(doc)
+    if ids:
+        for theme in ids:
+            value = counts.get(theme, 0) + sign
+            if value:
+                counts[theme] = value
+            else:
+                counts.pop(theme, None)
+    else:
+        counts["other"] += sign
+    if counts["total"] <= 0:
+        del days[day]
+    feed = doc.get("feed", "")
+    value = feeds.get(feed, 0) + sign
+    if value > 0:
+        feeds[feed] = value
+    else:
+        feeds.pop(feed, None)
+
+
+def tally_flags(days: dict, doc: Mapping[str, Any], old: tuple[bool, bool], new: tuple[bool, bool]) -> None:
+    """Move one item's unread/starred counts when its flags change."""
+    counts = days[doc["published"][:10]]
+    counts["unread"] += int(old[0]) - int(new[0])
+    counts["starred"] += int(new[1]) - int(old[1])
+
+
 def count_month(docs: Iterable[Mapping[str, Any]], flags: Mapping[str, list]) -> tuple[dict, dict]:
     """Per-day counters and per-feed totals for one month's items (kept in state.json).
 
-    Counting a whole month is cheap (bounded by the month, never by the archive) and exact, so
-    every write recounts the months it touched instead of maintaining fragile deltas.
+    Used when the recorded counters cannot be trusted (after a crash, or another writer's change
+    we did not see); normal commits adjust counters by delta (``tally``) so they cost O(changes).
     """
     days: dict[str, dict[str, int]] = {}
     feeds: dict[str, int] = {}
     for doc in docs:
-        day = doc["published"][:10]
-        counts = days.get(day)
-        if counts is None:
-            counts = days[day] = {"total": 0, "unread": 0, "starred": 0, "other": 0}
-        counts["total"] += 1
-        flag = flags.get(doc["id"])
-        if not (flag and flag[0]):
-            counts["unread"] += 1
-        if flag and flag[1]:
-            counts["starred"] += 1
-        ids = theme_ids(doc)
-        if ids:
-            for theme in ids:
-                counts[theme] = counts.get(theme, 0) + 1
-        else:
-            counts["other"] += 1
-        feed = doc.get("feed", "")
-        feeds[feed] = feeds.get(feed, 0) + 1
+        tally(days, feeds, doc, flags.get(doc["id"]), 1)
     return days, feeds

@@ -40,7 +40,7 @@ from ._atomic import (
 from ._errors import SCHEMA_VERSION, StoreError, StoreLocked
 from ._lock import WriterLock
 from ._month import FlagsMonth, ItemsMonth, flags_path, items_path
-from ._records import FLAG_FIELDS, check_item, count_month, iso, merge, month_of, theme_ids
+from ._records import FLAG_FIELDS, check_item, count_month, iso, merge, month_of, tally, tally_flags, theme_ids
 
 STATE_FILE = "state.json"
 RECENT_FILE = "recent.json"
@@ -286,42 +286,93 @@ class Store:
                 return
             with self._lock.hold():
                 self._load_state()
-                flag_months = set(self._pending_flags)
-                for orig, target in self._pending_moves.values():
-                    flag_months.update((orig, target))
-                item_months = set(self._pending_puts) | set(self._pending_dels)
-                for m in sorted(item_months):
-                    im = self._month(m, fresh=True)
-                    final = {}
-                    for item_id, record in self._pending_puts.get(m, {}).items():
-                        existing = im.by_id.get(item_id)
-                        final[item_id] = record if existing is None else merge(self._aliased(existing), record, record["updated"])[0]
-                    im.apply(final, self._pending_dels.get(m, set()))
-                    self._pending_puts.pop(m, None)
-                    self._pending_dels.pop(m, None)
-                fms = {m: self._flags(m, fresh=True) for m in flag_months}
-                dirty_flags = set()
-                for item_id, (orig, target) in self._pending_moves.items():
-                    if orig != target:
-                        read, starred = fms[orig].get(item_id)
-                        if read or starred:
-                            fms[orig].set(item_id, False, False)
-                            fms[target].set(item_id, read, starred)
-                            dirty_flags.update((orig, target))
-                for m, entries in self._pending_flags.items():
-                    for item_id, (read, starred) in entries.items():
-                        if fms[m].set(item_id, read, starred):
-                            dirty_flags.add(m)
-                for m in sorted(dirty_flags):
-                    fms[m].write()
-                for m in item_months | flag_months:
-                    self._recount(m)
+                self._commit_items_and_flags()
                 for op in self._pending_state:
                     op(self._state)
                 if self._pending_recent or self._pending_renames:
                     self._write_recent(self._pending_renames)
                 self._write_state()
                 self._reset_pending()
+
+    def _consistent(self, m: str, im: ItemsMonth, fm: FlagsMonth) -> dict | None:
+        """The month's counters if they match its files exactly (so deltas are valid), else None.
+
+        A month with no items file gets fresh empty counters.
+        """
+        entry = self._state["months"].get(m)
+        if entry is None:
+            if im.exists:
+                return None
+            entry = {"items_sig": None, "flags_sig": _sig_list(fm.sig), "days": {}, "feeds": {}}
+        if entry.get("items_sig") != _sig_list(im.sig) or entry.get("flags_sig") != _sig_list(fm.sig):
+            return None
+        return entry
+
+    def _commit_items_and_flags(self) -> None:
+        """Write buffered items (one write per month), then flags, adjusting counters by delta."""
+        months = self._state["months"]
+        recount: set[str] = set()
+        item_months = set(self._pending_puts) | set(self._pending_dels)
+        for m in sorted(item_months):
+            im = self._month(m, fresh=True)
+            fm = self._flags(m, fresh=True)
+            entry = self._consistent(m, im, fm)
+            final: dict[str, dict] = {}
+            for item_id, record in self._pending_puts.get(m, {}).items():
+                existing = im.by_id.get(item_id)
+                final[item_id] = record if existing is None else merge(self._aliased(existing), record, record["updated"])[0]
+            dels = self._pending_dels.get(m, set())
+            if entry is not None:
+                for item_id in dels | set(final):
+                    old = im.by_id.get(item_id)
+                    if old is not None:
+                        tally(entry["days"], entry["feeds"], old, fm.flags.get(item_id), -1)
+                for item_id, record in final.items():
+                    tally(entry["days"], entry["feeds"], record, fm.flags.get(item_id), 1)
+            im.apply(final, dels)
+            if entry is None:
+                recount.add(m)
+            elif im.exists:
+                entry["items_sig"] = _sig_list(im.sig)
+                months[m] = entry
+            else:
+                months.pop(m, None)
+            self._pending_puts.pop(m, None)
+            self._pending_dels.pop(m, None)
+        flag_months = set(self._pending_flags)
+        for orig, target in self._pending_moves.values():
+            flag_months.update((orig, target))
+        fms = {m: self._flags(m, fresh=m not in item_months) for m in flag_months}
+        changes: dict[str, list[tuple[str, tuple[bool, bool], tuple[bool, bool]]]] = {}
+
+        def set_flag(m: str, item_id: str, new: tuple[bool, bool]) -> None:
+            old = fms[m].get(item_id)
+            if fms[m].set(item_id, *new):
+                changes.setdefault(m, []).append((item_id, old, new))
+
+        for item_id, (orig, target) in self._pending_moves.items():
+            if orig != target:
+                carried = fms[orig].get(item_id)
+                if any(carried):
+                    set_flag(orig, item_id, (False, False))
+                    set_flag(target, item_id, carried)
+        for m, entries in self._pending_flags.items():
+            for item_id, new in entries.items():
+                set_flag(m, item_id, new)
+        for m in sorted(changes):
+            im = self._month(m)
+            entry = None if m in recount else self._consistent(m, im, fms[m])
+            sig = fms[m].write()
+            if entry is None or not im.exists:
+                recount.add(m)
+                continue
+            for item_id, old, new in changes[m]:
+                doc = im.by_id.get(item_id)
+                if doc is not None:
+                    tally_flags(entry["days"], doc, old, new)
+            entry["flags_sig"] = _sig_list(sig)
+        for m in sorted(recount):
+            self._recount(m)
 
     # ------------------------------------------------------------------ immediate writes
 
@@ -339,6 +390,7 @@ class Store:
         with self._mutex:
             with self._lock.hold():
                 self._load_state()
+                self._drop_stale_caches()
                 by_month: dict[str, list[str]] = {}
                 for item_id in ids:
                     m = self._locate(item_id)
@@ -355,8 +407,8 @@ class Store:
                 for m, month_ids in by_month.items():
                     im = self._month(m, fresh=True)
                     fm = self._flags(m, fresh=True)
-                    entry = self._state["months"].get(m)
-                    deltas: list[tuple[str, int, int]] = []
+                    entry = self._consistent(m, im, fm)
+                    deltas: list[tuple[dict, tuple[bool, bool], tuple[bool, bool]]] = []
                     for item_id in month_ids:
                         doc = im.by_id.get(item_id)
                         if doc is None:
@@ -365,19 +417,17 @@ class Store:
                         new_r = old_r if read is None else read
                         new_s = old_s if starred is None else starred
                         if fm.set(item_id, new_r, new_s):
-                            deltas.append((doc["published"][:10], int(old_r) - int(new_r), int(new_s) - int(old_s)))
+                            deltas.append((doc, (old_r, old_s), (new_r, new_s)))
                     if not deltas:
                         continue
                     sig = fm.write()
                     changed += len(deltas)
                     state_dirty = True
-                    if entry is None or entry.get("items_sig") != _sig_list(im.sig):
+                    if entry is None:
                         self._recount(m)
                         continue
-                    for day, d_unread, d_starred in deltas:
-                        counts = entry["days"][day]
-                        counts["unread"] += d_unread
-                        counts["starred"] += d_starred
+                    for doc, old, new in deltas:
+                        tally_flags(entry["days"], doc, old, new)
                     entry["flags_sig"] = _sig_list(sig)
                 if state_dirty:
                     self._write_state()
@@ -682,12 +732,17 @@ class Store:
         if file_sig(self.db_dir / STATE_FILE) == self._state_sig:
             return
         self._load_state()
+        self._drop_stale_caches()
+
+    def _drop_stale_caches(self) -> None:
+        """Forget cached files another process has replaced since we read them."""
         for m, im in list(self._months.items()):
             if im.sig != file_sig(im.path):
                 del self._months[m]
         for m, fm in list(self._flags_cache.items()):
             if fm.sig != file_sig(fm.path):
                 del self._flags_cache[m]
+        self._recent = None
 
     def _write_state(self) -> None:
         self._state_sig = atomic_write_json(self.db_dir / STATE_FILE, self._state)

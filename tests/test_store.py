@@ -1,0 +1,346 @@
+"""Store semantics against real files: upserts, flags, filters, counters, errors, locking, retention."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from store import SCHEMA_VERSION, Store, StoreError, StoreLocked, quarantine
+
+NOW = datetime(2025, 6, 15, 12, 0, tzinfo=timezone.utc)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def item(n: int | str, published: str = "2025-06-10T08:00:00Z", **extra) -> dict:
+    base = {
+        "id": f"id-{n}",
+        "feed": extra.pop("feed", "https://a.example/rss"),
+        "feed_title": "A",
+        "title": f"Title {n}",
+        "link": f"https://a.example/{n}",
+        "openable": True,
+        "summary": f"Summary of {n}",
+        "author": "",
+        "published": published,
+        "published_estimated": False,
+        "themes": [],
+        "entities": [],
+        "story": f"id-{n}",
+    }
+    base.update(extra)
+    return base
+
+
+def theme(tid: str) -> dict:
+    return {"id": tid, "score": 1.0, "evidence": ["x"]}
+
+
+def recount(store: Store) -> dict[str, dict[str, int]]:
+    """day_counts computed the slow way, from items(): the counters must always agree with it."""
+    out: dict[str, dict[str, int]] = {}
+    for it in store.items():
+        c = out.setdefault(it["published"][:10], {"total": 0, "unread": 0, "starred": 0, "other": 0})
+        c["total"] += 1
+        c["unread"] += not it["read"]
+        c["starred"] += it["starred"]
+        ids = {t["id"] for t in it["themes"]}
+        for t in ids:
+            c[t] = c.get(t, 0) + 1
+        if not ids:
+            c["other"] += 1
+    return dict(sorted(out.items()))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "db"
+
+
+@pytest.fixture
+def store(db: Path):
+    s = Store.open(db)
+    yield s
+    s.close()
+
+
+def test_upsert_new_updated_unchanged_and_flags_survive(store: Store) -> None:
+    r = store.upsert_items([item(1), item(2, themes=[theme("export-controls")])], now=NOW)
+    assert (r.new, r.updated, r.unchanged) == (["id-1", "id-2"], [], 0)
+    store.commit()
+    assert store.set_flags(["id-1"], read=True, starred=True) == 1
+    later = datetime(2025, 6, 16, 9, 30, tzinfo=timezone.utc)
+    r = store.upsert_items([item(1, title="Changed"), item(2, themes=[theme("export-controls")])], now=later)
+    assert (r.new, r.updated, r.unchanged) == ([], ["id-1"], 1)
+    store.commit()
+    one = store.get("id-1")
+    assert one["title"] == "Changed"
+    assert one["read"] is True and one["starred"] is True
+    assert one["fetched"] == "2025-06-15T12:00:00Z"
+    assert one["updated"] == "2025-06-16T09:30:00Z"
+    assert store.get("id-2")["updated"] == "2025-06-15T12:00:00Z"
+    assert store.total_items() == 2
+    assert len(store.items()) == 2
+
+
+def test_same_id_twice_in_one_batch_is_stored_once(store: Store) -> None:
+    store.upsert_items([item(1), item(1, title="second")], now=NOW)
+    store.commit()
+    assert [i["title"] for i in store.items()] == ["second"]
+    assert store.total_items() == 1
+
+
+def test_new_items_take_given_flags_and_reads_show_committed_only(store: Store) -> None:
+    store.upsert_items([item(1, starred=True), item(2)], now=NOW)
+    assert store.items() == []  # buffered until commit
+    store.commit()
+    assert {i["id"]: i["starred"] for i in store.items()} == {"id-1": True, "id-2": False}
+    assert store.day_counts() == recount(store)
+
+
+def test_undated_item_keeps_its_first_seen_date(store: Store) -> None:
+    store.upsert_items([item(1, published="2025-05-31T23:00:00Z", published_estimated=True)], now=NOW)
+    store.commit()
+    r = store.upsert_items([item(1, published="2025-06-15T12:00:00Z", published_estimated=True)], now=NOW)
+    assert r.unchanged == 1
+    store.commit()
+    assert store.get("id-1")["published"] == "2025-05-31T23:00:00Z"
+
+
+def test_item_whose_date_moves_month_is_moved_with_its_flags(store: Store, db: Path) -> None:
+    store.upsert_items([item(1, published="2025-05-20T10:00:00Z")], now=NOW)
+    store.commit()
+    store.set_flags(["id-1"], starred=True)
+    r = store.upsert_items([item(1, published="2025-06-02T10:00:00Z")], now=NOW)
+    assert r.updated == ["id-1"]
+    store.commit()
+    found = store.items()
+    assert [(i["id"], i["published"][:10], i["starred"]) for i in found] == [("id-1", "2025-06-02", True)]
+    assert not (db / "items-2025-05.json").exists()
+    assert store.day_counts() == recount(store)
+
+
+def test_items_filters_and_order(store: Store) -> None:
+    store.upsert_items(
+        [
+            item(1, "2025-06-01T10:00:00Z", themes=[theme("export-controls"), theme("enforcement")], title="BIS rule"),
+            item(2, "2025-06-03T10:00:00Z", feed="https://b.example/rss", summary="Smuggled GPUs via Singapore"),
+            item(3, "2025-05-28T10:00:00Z", themes=[theme("gray-market")]),
+            item(4, "2025-06-03T11:00:00Z"),
+        ],
+        now=NOW,
+    )
+    store.commit()
+    store.set_flags(["id-1"], starred=True)
+    store.set_flags(["id-4", "id-3"], read=True)
+    ids = lambda **kw: [i["id"] for i in store.items(**kw)]  # noqa: E731
+    assert ids() == ["id-4", "id-2", "id-1", "id-3"]
+    assert ids(start=date(2025, 6, 1), end=date(2025, 6, 2)) == ["id-1"]
+    assert ids(start=date(2025, 6, 3)) == ["id-4", "id-2"]
+    assert ids(end=date(2025, 5, 31)) == ["id-3"]
+    assert ids(feed="https://b.example/rss") == ["id-2"]
+    assert ids(theme="enforcement") == ["id-1"]
+    assert ids(theme="other") == ["id-4", "id-2"]
+    assert ids(text="smuggled gpus") == ["id-2"]
+    assert ids(text="bis RULE") == ["id-1"]
+    assert ids(starred=True) == ["id-1"]
+    assert ids(unread=True) == ["id-2", "id-1"]
+    assert ids(unread=False) == ["id-4", "id-3"]
+    assert ids(limit=2) == ["id-4", "id-2"]
+    counts = store.day_counts()
+    assert counts["2025-06-01"] == {"total": 1, "unread": 1, "starred": 1, "other": 0, "export-controls": 1, "enforcement": 1}
+    assert counts == recount(store)
+    assert store.days() == ["2025-05-28", "2025-06-01", "2025-06-03"]
+    assert store.feed_item_counts() == {"https://a.example/rss": 3, "https://b.example/rss": 1}
+
+
+def test_flags_unknown_ids_and_noop(store: Store) -> None:
+    store.upsert_items([item(1)], now=NOW)
+    store.commit()
+    assert store.set_flags(["nope"], read=True) == 0
+    assert store.set_flags(["id-1"], read=False) == 0
+    assert store.set_flags(["id-1"], read=True) == 1
+    assert store.set_flags(["id-1"], read=True) == 0
+
+
+def test_feed_state_meta_and_rename(store: Store, db: Path) -> None:
+    store.upsert_items([item(1, feed="http://old.example/rss")], now=NOW)
+    store.set_feed_state("http://old.example/rss", {"etag": "x"})
+    store.set_feed_state("http://gone.example/rss", {"etag": "y"})
+    store.set_meta("last_refresh", "2025-06-15T12:00:00Z")
+    assert store.feed_states() == {}
+    store.commit()
+    assert store.last_refresh() == "2025-06-15T12:00:00Z"
+    store.remove_feed_state("http://gone.example/rss")
+    store.rename_feed("http://old.example/rss", "https://new.example/rss")
+    store.commit()
+    assert store.feed_states() == {"https://new.example/rss": {"etag": "x"}}
+    assert [i["feed"] for i in store.items(feed="https://new.example/rss")] == ["https://new.example/rss"]
+    assert store.feed_item_counts() == {"https://new.example/rss": 1}
+    r = store.upsert_items([item(1, feed="https://new.example/rss")], now=NOW)
+    assert r.unchanged == 1  # the rename alone is not a content change
+    reopened = Store.open(db, readonly=True)
+    assert reopened.meta("last_refresh") == "2025-06-15T12:00:00Z"
+    assert reopened.meta("missing", 7) == 7
+
+
+def test_counters_survive_prune_and_rewrite(store: Store) -> None:
+    old = [item(n, f"2024-0{m}-1{n % 9}T10:00:00Z", themes=[theme("gray-market")] if n % 2 else []) for m in (1, 2) for n in range(m * 10, m * 10 + 5)]
+    recent = [item(n, f"2025-06-0{n % 9 + 1}T10:00:00Z") for n in range(100, 110)]
+    store.upsert_items(old + recent, now=NOW)
+    store.commit()
+    store.set_flags(["id-10", "id-101"], starred=True)
+    store.set_flags(["id-11"], read=True)
+
+    def retag(it: dict) -> dict | None:
+        if it["themes"]:
+            return None
+        return {**it, "themes": [theme("compute-bottleneck")], "read": True}
+
+    assert store.rewrite_items(retag) == 16  # 6 old + 10 recent untagged items
+    assert store.get("id-10")["themes"] == [theme("compute-bottleneck")]
+    assert store.get("id-100")["read"] is False  # flags cannot be changed by rewrite
+    assert store.day_counts() == recount(store)
+    removed = store.prune(keep_days=365, now=NOW)
+    assert removed == 9  # ten old items, one starred
+    assert store.get("id-10")["starred"] is True
+    assert store.get("id-11") is None
+    assert store.total_items() == 11
+    assert store.day_counts() == recount(store)
+    assert store.rewrite_items(lambda it: None) == 0
+
+
+def test_reopen_sees_everything_and_readonly_refuses_writes(store: Store, db: Path) -> None:
+    store.upsert_items([item(1), item(2, "2025-04-01T00:00:00Z")], now=NOW)
+    store.commit()
+    store.set_flags(["id-2"], read=True)
+    ro = Store.open(db, readonly=True)
+    assert ro.day_counts() == store.day_counts() == recount(ro)
+    with pytest.raises(StoreError):
+        ro.upsert_items([item(3)], now=NOW)
+    with pytest.raises(StoreError):
+        ro.set_flags(["id-1"], read=True)
+
+
+def test_other_process_commits_are_seen_and_never_clobbered(db: Path) -> None:
+    a = Store.open(db)
+    b = Store.open(db)
+    a.upsert_items([item(1)], now=NOW)
+    a.commit()
+    assert [i["id"] for i in b.items()] == ["id-1"]  # b loads the month now
+    b.upsert_items([item(2)], now=NOW)
+    a.upsert_items([item(3)], now=NOW)
+    a.set_meta("who", "a")
+    a.commit()
+    b.set_meta("other", "b")
+    b.commit()  # b's cached month is stale: it must re-read it, not overwrite a's item 3
+    a.set_flags(["id-2"], starred=True)
+    fresh = Store.open(db, readonly=True)
+    assert sorted(i["id"] for i in fresh.items()) == ["id-1", "id-2", "id-3"]
+    assert fresh.get("id-2")["starred"] is True
+    assert (fresh.meta("who"), fresh.meta("other")) == ("a", "b")
+    assert fresh.day_counts() == recount(fresh)
+    assert sorted(i["id"] for i in b.items()) == ["id-1", "id-2", "id-3"]
+
+
+def test_rejects_items_without_id_or_date(store: Store) -> None:
+    with pytest.raises(ValueError):
+        store.upsert_items([item(1, id="")], now=NOW)
+    with pytest.raises(ValueError):
+        store.upsert_items([item(1, published="yesterday")], now=NOW)
+
+
+# ---------------------------------------------------------------- bad files
+
+
+def _seed(db: Path) -> None:
+    with Store.open(db) as s:
+        s.upsert_items([item(1), item(2, "2025-05-01T00:00:00Z")], now=NOW)
+        s.set_feed_state("https://a.example/rss", {"etag": "e"})
+        s.commit()
+        s.set_flags(["id-1"], starred=True)
+
+
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("items-2025-06.json", b'{"_meta": {"1": {"schema": 1}}, "items": {"1": {"id": "x", '),
+        ("items-2025-06.json", json.dumps({"_meta": {"1": {"schema": SCHEMA_VERSION + 1}}, "items": {}}).encode()),
+        ("flags-2025-06.json", b"not json at all"),
+        ("flags-2025-06.json", json.dumps({"_meta": {"schema": SCHEMA_VERSION + 1}, "flags": {}}).encode()),
+        ("state.json", b"\x00\x01garbage"),
+        ("state.json", json.dumps({"_meta": {"schema": SCHEMA_VERSION + 1}}).encode()),
+        ("state.json", b""),
+    ],
+)
+def test_bad_files_raise_and_are_never_overwritten(db: Path, name: str, content: bytes) -> None:
+    _seed(db)
+    bad = db / name
+    bad.write_bytes(content)
+    with pytest.raises(StoreError) as info:
+        s = Store.open(db)
+        s.items()
+        s.upsert_items([item(5)], now=NOW)
+        s.commit()
+        s.set_flags(["id-1"], read=True)
+    assert info.value.path == bad
+    assert name in str(info.value)
+    assert bad.read_bytes() == content
+    moved = quarantine(bad)
+    assert not bad.exists() and moved.read_bytes() == content and moved.parent == db
+    with Store.open(db) as s:  # usable again; the quarantined file's data is gone, the rest stays
+        s.upsert_items([item(6)], now=NOW)
+        s.commit()
+        assert "id-6" in {i["id"] for i in s.items()}
+        assert s.day_counts() == recount(s)
+
+
+def test_leftover_temp_files_are_ignored_and_cleaned(db: Path) -> None:
+    _seed(db)
+    junk = db / ".items-2025-06.json.999.abcd.tmp"
+    junk.write_bytes(b'{"half')
+    with Store.open(db) as s:
+        assert len(s.items()) == 2
+    assert not junk.exists()
+
+
+# ---------------------------------------------------------------- locking
+
+
+def test_second_process_gets_store_locked_naming_the_pid(db: Path) -> None:
+    _seed(db)
+    code = textwrap.dedent(
+        f"""
+        import sys, datetime
+        sys.path.insert(0, {str(ROOT)!r})
+        from store import Store, StoreLocked
+        s = Store.open({str(db)!r})
+        s.upsert_items([{{"id": "z", "feed": "f", "published": "2025-06-01T00:00:00Z"}}], now=datetime.datetime(2025, 6, 1))
+        try:
+            s.commit()
+        except StoreLocked as exc:
+            print("LOCKED", exc.pid, exc)
+        else:
+            print("COMMITTED")
+        """
+    )
+    with Store.open(db) as s, s.writer():
+        with s.writer():  # re-entrant within the process
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+        s.set_flags(["id-2"], read=True)  # the holder itself can still write
+    assert out.stdout.startswith(f"LOCKED {os.getpid()} "), out.stdout + out.stderr
+    assert f"pid {os.getpid()}" in out.stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() == "COMMITTED", out.stderr
+
+
+def test_store_module_does_not_import_tinydb_until_used() -> None:
+    code = "import sys, store, store.home; print('tinydb' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
