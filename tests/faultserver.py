@@ -229,7 +229,7 @@ class FaultServer:
         server = _Server((self._host, self._port), _make_handler(self))
         server.owner = self
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="faultserver", daemon=True)
         self._thread.start()
         return self
