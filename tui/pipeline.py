@@ -519,11 +519,14 @@ def _move_feed(paths: HomePaths, store: "Store", old: str, new: str) -> None:
     """Follow a 301/308: update feeds.toml (text edit, comments kept) and the store."""
     from feeds.subscriptions import update_url
 
+    from feeds.subscriptions import ConfigError
+
     try:
-        update_url(paths.feeds_file, old, new)
-    except Exception:  # the subscriptions file changed under us; keep the old URL
+        moved = update_url(paths.feeds_file, old, new)
+    except ConfigError:  # the file changed under us, or the new URL is already subscribed
         return
-    store.rename_feed(old, new)
+    if moved:
+        store.rename_feed(old, new)
 
 
 def _maybe_prune(store: "Store", settings: "Settings", now: datetime) -> None:
