@@ -48,6 +48,9 @@ from feeds.sniff import (
 __all__ = ["ParsedFeed", "FeedParseError", "ERROR_KINDS", "parse_feed"]
 
 _WARNING_MAX = 500
+# feedparser's FeedParserDict.get() maps legacy keys and warns (e.g. updated -> published);
+# the plain dict lookup is exact, silent and several times faster.
+_get = dict.get
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Publisher-requested refresh intervals are clamped: a ttl of 0 must not make us hammer a
 # server, and a year-long one must not silence a feed.
@@ -108,18 +111,18 @@ def parse_feed(
     parsed = _run_feedparser(to_utf8_xml(text), url)
     del text, body
 
-    version = parsed.get("version") or ""
-    raw_entries = parsed.get("entries") or []
-    feed_meta = parsed.get("feed") or {}
+    version = _get(parsed, "version") or ""
+    raw_entries = _get(parsed, "entries") or []
+    feed_meta = _get(parsed, "feed") or {}
     notes = [n for n in (enc_note, entity_note) if n]
-    if parsed.get("bozo"):
-        exc = parsed.get("bozo_exception")
+    if _get(parsed, "bozo"):
+        exc = _get(parsed, "bozo_exception")
         notes.append(f"{type(exc).__name__}: {exc}" if exc is not None else "not well-formed")
 
     if not raw_entries and not version:
         if fmt == "html":
             raise FeedParseError("not-a-feed", "an HTML page, not a feed")
-        if parsed.get("bozo"):
+        if _get(parsed, "bozo"):
             raise FeedParseError("malformed", "; ".join(notes) or "not well-formed XML")
         raise FeedParseError("not-a-feed", "XML, but not RSS, RDF or Atom")
 
@@ -138,7 +141,7 @@ def parse_feed(
     if dupes:
         notes.append(f"{dupes} entries repeat an earlier id")
 
-    feed_link, _ = safe_link(feed_meta.get("link"), url)
+    feed_link, _ = safe_link(_get(feed_meta, "link"), url)
     return ParsedFeed(
         title=_text_of(feed_meta, "title", TITLE_MAX, line=True),
         link=feed_link,
@@ -172,7 +175,7 @@ def _run_feedparser(data: bytes, url: str) -> Any:
 
 def root_element_from(parsed: Any) -> str:
     """Namespace-free root hint from feedparser's result (used only when version is empty)."""
-    ns = parsed.get("namespaces") or {}
+    ns = _get(parsed, "namespaces") or {}
     if "http://www.w3.org/2005/Atom" in ns.values():
         return "feed"
     return ""
@@ -189,11 +192,11 @@ def _kind(version: str, root: str) -> str:
 
 def _text_of(obj: Mapping[str, Any], key: str, max_len: int, *, line: bool) -> str:
     """Clean ``obj[key]``, converting HTML to text when feedparser says it is HTML."""
-    value = obj.get(key)
+    value = _get(obj, key)
     if not isinstance(value, str) or not value:
         return ""
-    detail = obj.get(key + "_detail") or {}
-    if detail.get("type") in _HTML_TYPES and ("<" in value or "&" in value):
+    detail = _get(obj, key + "_detail") or {}
+    if _get(detail, "type") in _HTML_TYPES and ("<" in value or "&" in value):
         value = html_to_text(value, max_len)
     return clean_line(value, max_len) if line else clean_text(value, max_len)
 
@@ -201,14 +204,14 @@ def _text_of(obj: Mapping[str, Any], key: str, max_len: int, *, line: bool) -> s
 def _summary(raw: Mapping[str, Any]) -> str:
     """The longer of ``content`` (content:encoded, Atom content) and ``summary``, as text."""
     best_value, best_type = "", "text/plain"
-    for part in raw.get("content") or []:
-        value = part.get("value") or ""
+    for part in _get(raw, "content") or []:
+        value = _get(part, "value") or ""
         if isinstance(value, str) and len(value) > len(best_value):
-            best_value, best_type = value, part.get("type") or "text/html"
-    summary = raw.get("summary")
+            best_value, best_type = value, _get(part, "type") or "text/html"
+    summary = _get(raw, "summary")
     if isinstance(summary, str) and len(summary) > len(best_value):
         best_value = summary
-        best_type = (raw.get("summary_detail") or {}).get("type") or "text/html"
+        best_type = _get(_get(raw, "summary_detail") or {}, "type") or "text/html"
     if not best_value:
         return ""
     if best_type in _HTML_TYPES:
@@ -219,14 +222,14 @@ def _summary(raw: Mapping[str, Any]) -> str:
 def _published(raw: Mapping[str, Any]) -> datetime | None:
     """The entry's date from feedparser's parsed tuples, else from a few formats it misses."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        st = raw.get(key)
+        st = _get(raw, key)
         if st:
             try:
                 return datetime.fromtimestamp(calendar.timegm(st), tz=timezone.utc)
             except (OverflowError, ValueError, OSError, TypeError):
                 continue
     for key in ("published", "updated"):
-        value = raw.get(key)
+        value = _get(raw, key)
         if isinstance(value, str) and value:
             dt = _fallback_date(value)
             if dt is not None:
@@ -251,17 +254,17 @@ def _fallback_date(value: str) -> datetime | None:
 
 def _entry(raw: Mapping[str, Any], *, base: str, url: str, now: datetime) -> dict | None:
     """Normalise one feedparser entry (None if it has no title, link or id)."""
-    title = raw.get("title")
+    title = _get(raw, "title")
     if isinstance(title, str) and title:
         title = _text_of(raw, "title", TITLE_MAX, line=True)
     else:
         title = ""
     return make_entry(
-        raw_id=raw.get("id") if isinstance(raw.get("id"), str) else None,
+        raw_id=_get(raw, "id") if isinstance(_get(raw, "id"), str) else None,
         title=title,
-        link=raw.get("link") if isinstance(raw.get("link"), str) else None,
+        link=_get(raw, "link") if isinstance(_get(raw, "link"), str) else None,
         summary=_summary(raw),
-        author=raw.get("author") if isinstance(raw.get("author"), str) else None,
+        author=_get(raw, "author") if isinstance(_get(raw, "author"), str) else None,
         published=_published(raw),
         base=base,
         feed_url=url,
@@ -273,13 +276,13 @@ def _ttl(feed_meta: Mapping[str, Any]) -> int | None:
     """Seconds between fetches the publisher asks for: RSS ``<ttl>`` (minutes) or
     ``sy:updatePeriod`` / ``sy:updateFrequency``, clamped to a sane range."""
     seconds: float | None = None
-    ttl = feed_meta.get("ttl")
+    ttl = _get(feed_meta, "ttl")
     if isinstance(ttl, str) and ttl.strip().isdigit():
         seconds = int(ttl.strip()) * 60
     else:
-        period = feed_meta.get("sy_updateperiod")
+        period = _get(feed_meta, "sy_updateperiod")
         if isinstance(period, str) and period.strip().lower() in _SY_PERIODS:
-            freq_text = feed_meta.get("sy_updatefrequency") or "1"
+            freq_text = _get(feed_meta, "sy_updatefrequency") or "1"
             try:
                 freq = max(1, int(str(freq_text).strip()))
             except ValueError:
