@@ -154,3 +154,17 @@ def test_unreadable_file_is_a_warning_not_a_crash(tmp_path: Path) -> None:
 
 def test_empty_rules_object_hides_nothing() -> None:
     assert IgnoreRules().hides(item(), NOW) is None
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from briefing.ignore import parse_ignore_rules  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet='[]rule=title"\'\nfedsumaryold_than_0123 #(*+)', max_size=80))
+def test_any_file_content_gives_rules_or_a_warning_never_an_exception(text: str) -> None:
+    rules, warning = parse_ignore_rules(text)
+    assert warning is None or warning.startswith("ignore.toml")
+    rules.hides(item(), NOW)

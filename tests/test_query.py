@@ -219,3 +219,43 @@ def test_filtering_ten_thousand_items_is_fast() -> None:
     assert hits == 10_000
     # Measured ~320 ms on a 2-core box; the bound leaves room for a busy machine.
     assert elapsed < 1.0, f"{elapsed * 1000:.0f} ms for 10,000 items"
+
+
+# -- properties -----------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TOKEN = st.one_of(
+    st.text(alphabet="abcxyzé0123 ", min_size=1, max_size=12).map(lambda s: f'"{s}"'),
+    st.sampled_from(["nvidia", "H20", "Entity", "smic"]),
+    st.sampled_from(THEME_IDS).map(lambda t: "+" + t),
+    st.sampled_from(["+gray", "+exp", "+compute-b", "+Enforcement"]),
+    st.sampled_from(["-enf", "-gray-market", "-frontier"]),
+    st.sampled_from(["@7d", "@2W", "@12h", "@2026-11-01", "@2026-11-01..", "@..2026-11-30",
+                     "@2026-11-01..2026-11-19"]),
+    st.sampled_from(["=reuters", '="financial times"', "=SCMP"]),
+    st.sampled_from(["!rumou?r", '!"sponsored content"', r"!\bh20\b", "!^ad:"]),
+    st.sampled_from(["*", "?"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TOKEN, max_size=8))
+def test_canonical_form_is_a_fixed_point(tokens: list[str]) -> None:
+    query = q(" ".join(tokens))
+    canonical = str(query)
+    assert q(canonical) == query
+    assert str(q(canonical)) == canonical
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_any_text_parses_or_raises_query_error(text: str) -> None:
+    try:
+        query = q(text)
+    except QueryError as exc:
+        assert str(exc)
+        return
+    query.matches(item(), NOW)
+    query.date_range(NOW)
