@@ -199,6 +199,7 @@ def test_max_redirects_is_honoured_exactly(srv: FaultServer) -> None:
 @pytest.mark.parametrize("fault", ["gzip-bomb", "br-bomb"])
 def test_compression_bombs_stop_fast_with_bounded_memory(srv: FaultServer, fault: str) -> None:
     srv.warm_bombs()
+    fetch_one(srv.feed_url(0))  # imports httpx outside the timed, traced part
     limits = FetchSettings(**{**FAST.__dict__, "max_bytes": 1 << 20})
     tracemalloc.start()
     try:
@@ -365,6 +366,19 @@ def test_a_failing_callback_is_reraised_after_all_feeds_finish(srv: FaultServer)
     with pytest.raises(RuntimeError, match="progress bar bug"):
         asyncio.run(fetch_all([FetchRequest(u) for u in urls], FAST, on_result=boom))
     assert sorted(calls) == sorted(urls)
+
+
+def test_server_stops_promptly_while_trickling() -> None:
+    other = FaultServer(trickle_interval=1.0).start()
+    sock = socket.create_connection(("127.0.0.1", other.port))
+    try:
+        sock.sendall(b"GET /fault/trickle HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 200")
+        started = time.perf_counter()
+        other.stop()
+        assert time.perf_counter() - started < 1.0
+    finally:
+        sock.close()
 
 
 def test_no_requests_no_work() -> None:
