@@ -27,6 +27,7 @@ __all__ = [
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _CHUNK = 256 * 1024
+_IN_CHUNK = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -34,32 +35,39 @@ def gunzip_bounded(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Decompress gzip bytes (all members) without ever holding more than ``max_bytes``.
 
     Feeds saved as ``.gz`` or served gzip-encoded twice arrive here still compressed. A
-    1 GiB-of-zeros bomb is ~1 MB on the wire, so the output is produced in ``max_length``
-    steps and refused with "too-large" as soon as it passes the cap.
+    1 GiB-of-zeros bomb is ~1 MB on the wire, so output is produced in ``max_length`` steps
+    and refused with "too-large" as soon as it passes the cap. Input is fed in small slices
+    of a memoryview: zlib copies whatever input it has not consumed (``unconsumed_tail``,
+    ``unused_data``), and with the whole body as input a stream of thousands of tiny members
+    would cost a copy of the remaining body per member.
     """
     out = bytearray()
-    data = body
-    while data[:2] == _GZIP_MAGIC:
-        d = zlib.decompressobj(wbits=31)
-        buf = data
-        while buf:
-            try:
-                piece = d.decompress(buf, _CHUNK)
-            except zlib.error as exc:
-                if out:
-                    return bytes(out)  # a damaged tail after good members: keep the good part
-                raise FeedParseError("malformed", f"broken gzip data: {exc}") from None
-            out += piece
-            if len(out) > max_bytes:
-                raise FeedParseError(
-                    "too-large", f"decompressed feed exceeds {max_bytes:,} bytes"
-                )
-            buf = d.unconsumed_tail
-            if d.eof:
-                break
-            if not piece and not buf:
-                break  # truncated member: keep what decompressed
-        data = d.unused_data if d.eof else b""
+    view = memoryview(body)
+    pos = 0
+    d = zlib.decompressobj(wbits=31)
+    pending: bytes = b""
+    while True:
+        if d.unconsumed_tail:
+            chunk: bytes | memoryview = d.unconsumed_tail
+        elif pending:
+            chunk, pending = pending, b""
+        elif pos < len(view):
+            chunk = view[pos : pos + _IN_CHUNK]
+            pos += _IN_CHUNK
+        else:
+            break  # input exhausted (a truncated last member keeps what it produced)
+        try:
+            piece = d.decompress(chunk, _CHUNK)
+        except zlib.error as exc:
+            if out:
+                break  # junk or padding after good members: keep the good part
+            raise FeedParseError("malformed", f"broken gzip data: {exc}") from None
+        out += piece
+        if len(out) > max_bytes:
+            raise FeedParseError("too-large", f"decompressed feed exceeds {max_bytes:,} bytes")
+        if d.eof:
+            pending = d.unused_data  # at most one input slice
+            d = zlib.decompressobj(wbits=31)
     return bytes(out)
 
 
