@@ -34,7 +34,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             obj = json.loads(line)
         except ValueError as exc:
             failures += 1
-            print(f"chipwire: line {number}: not valid JSON ({exc})", file=ctx.err)
+            detail = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            print(f"chipwire: line {number}: not valid JSON ({detail})", file=ctx.err)
             continue
         if not isinstance(obj, dict):
             failures += 1

@@ -1,0 +1,74 @@
+"""Entity extraction from the curated table: canonical names, order, ambiguity guards."""
+
+from __future__ import annotations
+
+import time
+
+from briefing.entities import KINDS, builtin_table, extract_entities
+
+
+def names(title: str, summary: str = "") -> list[str]:
+    return [e["name"] for e in extract_entities(title, summary)]
+
+
+def test_canonical_names_and_kinds():
+    got = extract_entities(
+        "U.S. weighs licences for H-20 and MI308X sales",
+        "Nvidia and AMD told the Commerce Department; SK Hynix supplies HBM. Shipments via Malaysia to China.",
+    )
+    assert {"name": "H20", "kind": "chip"} in got
+    assert {"name": "MI308", "kind": "chip"} in got
+    assert {"name": "United States", "kind": "place"} in got
+    assert {"name": "Commerce Department", "kind": "agency"} in got
+    assert {"name": "SK Hynix", "kind": "company"} in got
+
+
+def test_order_is_kind_then_first_appearance():
+    got = extract_entities("China and Taiwan", "Huawei, then Nvidia; the Ascend 910C and the H100; BIS.")
+    kinds = [e["kind"] for e in got]
+    assert kinds == sorted(kinds, key=KINDS.index)
+    assert [e["name"] for e in got] == ["Ascend 910C", "H100", "Huawei", "Nvidia", "BIS", "China", "Taiwan"]
+
+
+def test_deduplicated_and_plural_forms():
+    assert names("H100s, more H100s and an H100", "") == ["H100"]
+    assert names("TPUs and Trainium2", "") == ["TPU", "Trainium"]
+
+
+def test_longer_alias_wins_over_shorter_case_sensitive_one():
+    assert names("Huawei Ascend 910B", "") == ["Ascend 910B", "Huawei"]
+
+
+def test_ambiguous_words_need_their_case():
+    assert names("the meta question", "Five micron features; an oracle of sorts; let us go") == []
+    assert names("Meta and Micron sign deal", "Oracle too.") == ["Meta", "Micron", "Oracle"]
+    assert names("Meta-analysis of sleep", "") == []
+
+
+def test_bank_for_international_settlements_is_not_bis():
+    assert "BIS" not in names("BIS warns on valuations", "The Bank for International Settlements said so.")
+    assert "BIS" in names("BIS adds entities", "The Bureau of Industry and Security said so.")
+
+
+def test_honda_engine_is_still_named_b20_chip_only_by_table():
+    # The table is literal: context-free names like B20 stay in; the tagger decides themes.
+    assert names("Restoring a Honda B20 engine", "") == ["B20"]
+
+
+def test_empty_and_untrusted_text():
+    assert extract_entities("", "") == []
+    assert extract_entities("[bold]Nvidia[/bold] <script>", "") == [{"name": "Nvidia", "kind": "company"}]
+
+
+def test_fast_enough():
+    table = builtin_table()
+    title = "Nvidia ships H20 accelerators to China as Huawei readies Ascend 910C rival"
+    summary = ("The Commerce Department said licences were granted. Analysts in Singapore and Taiwan "
+               "expect AMD to follow with the MI308, while TSMC and SMIC expand capacity. ") * 2
+    table.extract(title, summary)
+    n = 2000
+    start = time.process_time()
+    for _ in range(n):
+        table.extract(title, summary)
+    rate = n / max(time.process_time() - start, 1e-9)
+    assert rate > 2000, f"{rate:.0f} items/s"
