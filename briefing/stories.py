@@ -9,10 +9,11 @@ Two items belong to one story when, within ``window_hours`` of each other, they
 * share a link (any feeds, even the same one), or
 * come from *different* feeds and have near-duplicate normalised titles.
 
-Title normalisation lower-cases, strips a trailing source suffix (" - Reuters", " | SCMP"),
-folds "U.S." to "us", drops punctuation and stop words and applies a crude stemmer. Two
-normalised titles match when
+Title normalisation lower-cases, strips a trailing source suffix (" - Reuters", " | SCMP";
+not when that would leave under three words), folds "U.S." to "us", drops punctuation and stop
+words and applies a crude stemmer. Two normalised titles match when
 
+* each has at least two tokens (one word names a subject, not an event),
 * no model number conflicts (each side has a digit-bearing token the other lacks: "H20" vs
   "H200", "MI350" vs "MI400", "80 firms" vs "12 firms"),
 * their token-set Jaccard overlap is at least 0.4 (stops "Nvidia earnings" from swallowing
@@ -52,6 +53,7 @@ DEFAULT_THRESHOLD = 80.0
 """Minimum rapidfuzz token_set_ratio (0-100) for two normalised titles to be one story."""
 
 _MIN_JACCARD = 0.4
+_MIN_TOKENS = 2
 _SHORT_TOKENS = 3
 _SHORT_JACCARD = 0.75
 
@@ -93,7 +95,10 @@ def _normalise(title: str) -> tuple[str, ...]:
     """Cached because a refresh re-groups the same stored headlines every time."""
     text = title.casefold().replace("\u2019", "'")
     if " - " in text or " | " in text or " \u2013 " in text or " \u2014 " in text:
-        text = _SOURCE_SUFFIX.sub("", text)
+        stripped = _SOURCE_SUFFIX.sub("", text)
+        # "Nvidia - the shortage explained" is a headline, not "Nvidia" from a source.
+        if len(stripped.split()) >= 3:
+            text = stripped
     if "u." in text:
         text = _UK.sub("uk", _US.sub("us", text))
     if "'s" in text:
@@ -119,8 +124,8 @@ class _Title:
 def _score(a: _Title, b: _Title, threshold: float) -> float:
     """Similarity 0-100 of two normalised titles, or 0 when they must not merge."""
     sa, sb = a.tokens, b.tokens
-    if not sa or not sb:
-        return 0.0
+    if len(sa) < _MIN_TOKENS or len(sb) < _MIN_TOKENS:
+        return 0.0  # one word ("Nvidia") names a subject, not an event
     shared = len(sa & sb)
     jaccard = shared / (len(sa) + len(sb) - shared)
     short = min(len(sa), len(sb)) <= _SHORT_TOKENS

@@ -206,3 +206,12 @@ def _timed(items: list[dict]) -> float:
     start = time.perf_counter()
     assign_stories(items)
     return time.perf_counter() - start
+
+
+def test_dash_in_a_short_headline_is_not_a_source_suffix() -> None:
+    assert normalise_title("Nvidia - the GPU shortage explained") == [
+        "nvidia", "gpu", "shortag", "explain"]
+    assert not titles_match("Nvidia - the GPU shortage explained",
+                            "Nvidia - why export curbs bite")
+    # One remaining word never matches, whatever the suffix.
+    assert not titles_match("Nvidia | Reuters", "Nvidia - Bloomberg")
