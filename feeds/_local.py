@@ -7,6 +7,7 @@ Local feeds are for offline reading and tests; they get the same guarantees as r
 from __future__ import annotations
 
 import os
+import stat
 import time
 from email.utils import formatdate
 from pathlib import Path
@@ -50,6 +51,12 @@ def fetch_local(url: str, max_bytes: int) -> FetchResult:
     except ValueError as exc:
         return error("bad-url", str(exc))
     try:
+        # Only regular files: opening a FIFO would block this thread (and the refresh) forever,
+        # and a device such as /dev/zero is never a feed.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            if path.is_dir():
+                raise IsADirectoryError(str(path))
+            return error("io", f"not a regular file: {one_line(path)}")
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())
             head = fh.read(2)

@@ -294,15 +294,18 @@ def test_local_files(tmp_path: Path) -> None:
     (tmp_path / "big.xml").write_bytes(b"x" * 3000)
     (tmp_path / "bomb.xml.gz").write_bytes(gzip.compress(bytes(10 << 20)))
     (tmp_path / "bad.gz").write_bytes(b"not gzip at all")
+    os.mkfifo(tmp_path / "pipe.xml")  # nobody writes: opening it would block forever
     cap = FetchSettings(**{**FAST.__dict__, "max_bytes": 2000})
     results = fetch(str(plain), plain.as_uri(), str(tmp_path / "feed.xml.gz"), str(tmp_path / "sneaky.xml"),
                     str(tmp_path / "missing.xml"), str(tmp_path / "big.xml"), str(tmp_path / "bomb.xml.gz"),
-                    "file://elsewhere/etc/hosts", str(tmp_path), str(tmp_path / "bad.gz"), settings=cap)
+                    "file://elsewhere/etc/hosts", str(tmp_path), str(tmp_path / "bad.gz"),
+                    str(tmp_path / "pipe.xml"), "/dev/zero", settings=cap)
     ok = results[:4]
     assert all(r.status == "ok" and r.body == xml for r in ok)
     assert ok[0].last_modified == formatdate(1_700_000_000, usegmt=True) == ok[1].last_modified
     assert ok[0].url == str(plain) and ok[1].url == plain.as_uri()
-    assert [r.error_kind for r in results[4:]] == ["not-found", "too-large", "too-large", "bad-url", "io", "decode"]
+    assert [r.error_kind for r in results[4:]] == ["not-found", "too-large", "too-large", "bad-url", "io", "decode",
+                                                   "io", "io"]
     assert all(r.body is None and r.error_message and "\n" not in r.error_message for r in results[4:])
 
 
