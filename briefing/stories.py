@@ -22,9 +22,10 @@ words and applies a crude stemmer. Two normalised titles match when
 * rapidfuzz ``fuzz.token_set_ratio`` reaches ``threshold`` (default 80, chosen on the pairs in
   ``tests/test_stories.py``: true pairs score 80-100, the closest false pairs 60-78).
 
-Speed: candidates come from prefix filtering on tokens ordered rarest first (a pair with Jaccard
->= 0.4 must share one of the first ``n - ceil(0.4 n) + 1`` rarest tokens of each title), so
-common words like "nvidia" or "china" never produce quadratic work; only candidates are scored.
+Speed: candidate pairs come from PPJoin prefix filtering on tokens ordered rarest first plus an
+index of digit-token sets (see ``_title_matches``), so common words like "nvidia" or "china"
+never produce quadratic work and only a few pairs are scored; a test checks the blocking finds
+exactly the pairs a brute-force comparison finds.
 
 Assignment is greedy over items sorted by ``(published, id)``: each item joins the story of its
 best-matching earlier item (if that story began within the window and, for a title match, holds

@@ -215,3 +215,29 @@ def test_dash_in_a_short_headline_is_not_a_source_suffix() -> None:
                             "Nvidia - why export curbs bite")
     # One remaining word never matches, whatever the suffix.
     assert not titles_match("Nvidia | Reuters", "Nvidia - Bloomberg")
+
+
+def test_blocking_finds_exactly_the_brute_force_pairs() -> None:
+    """The prefix/digit indexes are an optimisation: they must not lose a single match."""
+    from briefing.stories import _score, _Title, _title_matches
+
+    rng = random.Random(11)
+    vocab = ["nvidia", "huawei", "export", "rules", "china", "chips", "h20", "h200", "ascend",
+             "910c", "smic", "7nm", "ban", "curbs", "tighten", "probe", "2026", "malaysia",
+             "servers", "ships", "b30a", "talks", "us", "uae"]
+    for _ in range(20):
+        titles = [" ".join(rng.sample(vocab, rng.randint(2, 9))) for _ in range(120)]
+        parsed = [_Title(normalise_title(t)) for t in titles]
+        times = [rng.uniform(0, 100) * 3600 for _ in titles]
+        feeds = [f"f{rng.randint(1, 6)}" for _ in titles]
+        got = {(later, earlier) for later, pairs in
+               _title_matches(parsed, times, feeds, 72 * 3600, 80).items() for _, earlier in pairs}
+        want = set()
+        for x in range(len(titles)):
+            for y in range(len(titles)):
+                if (times[y], y) < (times[x], x) and feeds[x] != feeds[y] \
+                        and abs(times[x] - times[y]) <= 72 * 3600 \
+                        and _score(parsed[x], parsed[y], 80) >= 80:
+                    want.add((x, y))
+        assert got == want
+        assert want  # the corpus is dense enough to exercise matching
