@@ -48,6 +48,13 @@ POSITIVE = [
     ("compute-geopolitics", "Chip access becomes a bargaining chip in trade talks",
      "Officials discussed licences for Nvidia processors alongside tariffs at the summit."),
     ("compute-geopolitics", "War games ask what a blockade of Taiwan would do to chip supply", ""),
+    ("compute-geopolitics", "Chinese regulators tell firms to stop buying a China-specific Nvidia chip", ""),
+    ("compute-bottleneck", "Cloud GPU prices jump as demand outstrips supply", ""),
+    ("frontier-demand", "Cloud provider to supply a lab with up to one million TPUs", ""),
+    ("frontier-demand", "Utility signs nuclear power deal for AI data centres", ""),
+    ("export-controls", "Senators propose bill to require exporters of AI chips to verify buyers", ""),
+    ("fragmentation", "Lab says its next model is optimised for next-generation domestic chips",
+     "The Chinese developer changed its number format to suit local accelerators."),
 ]
 
 NEGATIVE = [
@@ -70,6 +77,8 @@ NEGATIVE = [
      "The Kubernetes release lets pods share accelerators."),
     ("domestic-alternatives", "Huawei's new foldable phone goes on sale", "The handset has a bigger battery."),
     ("fragmentation", "Chipmaker announces a ten-for-one stock split", ""),
+    ("fragmentation", "Chinese carmaker splits with its partner", "It will build its own models at a separate plant."),
+    ("compute-geopolitics", "Chipmaker signs supply deal with a phone maker", "The agreement covers silicon for three years."),
     ("supplier-concentration", "Nvidia beats estimates; shares climb after the bell", ""),
 ]
 
