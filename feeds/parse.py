@@ -141,9 +141,13 @@ def parse_feed(
     if dupes:
         notes.append(f"{dupes} entries repeat an earlier id")
 
+    title = _text_of(feed_meta, "title", TITLE_MAX, line=True)
+    if not entries and not title and _get(parsed, "bozo"):
+        # A broken document that yielded neither an entry nor a title: nothing usable.
+        raise FeedParseError("malformed", "; ".join(notes))
     feed_link, _ = safe_link(_get(feed_meta, "link"), url)
     return ParsedFeed(
-        title=_text_of(feed_meta, "title", TITLE_MAX, line=True),
+        title=title,
         link=feed_link,
         entries=entries,
         ttl_seconds=_ttl(feed_meta),
@@ -220,7 +224,16 @@ def _summary(raw: Mapping[str, Any]) -> str:
 
 
 def _published(raw: Mapping[str, Any]) -> datetime | None:
-    """The entry's date from feedparser's parsed tuples, else from a few formats it misses."""
+    """The entry's date from feedparser's parsed tuples, else from a few formats it misses.
+
+    ``2020/1/10 14:33:00`` is checked first: feedparser *mis*-reads it (as 1 November).
+    """
+    for key in ("published", "updated"):
+        value = _get(raw, key)
+        if isinstance(value, str) and value[:4].isdigit() and value[4:5] == "/":
+            dt = _fallback_date(value)
+            if dt is not None:
+                return dt
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         st = _get(raw, key)
         if st:
