@@ -1,0 +1,372 @@
+"""Markdown digests: golden files, CommonMark structure, inert feed text, the since-last memory.
+
+Digests are built from a real store seeded with :mod:`digest_fixtures` and a frozen clock.
+Golden files are compared byte for byte; regenerate them only on purpose with
+``CHIPWIRE_UPDATE_GOLDEN=1 pytest tests/test_digest.py`` and read the diff before committing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from briefing.digest import (
+    LOG_LIMIT,
+    Digest,
+    PulseRow,
+    build_digest,
+    export_log,
+    exported_ids,
+    first_sentence,
+    pulse_rows,
+    range_label,
+    record_export,
+    sparkline,
+)
+from briefing.ignore import parse_ignore_rules
+from briefing.mdescape import escape, is_web_url, link, one_line
+from briefing.model import week_range
+from briefing.themes import load_builtin
+from digest_fixtures import DAY, NOW, all_items, hostile_items, plain_items, seed_store
+from store import Store
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("CHIPWIRE_UPDATE_GOLDEN") == "1"
+VERSION = "9.9.9"
+MD = MarkdownIt("commonmark").enable("table")
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("digest") / "db"
+    seed_store(path)
+    return path
+
+
+@pytest.fixture
+def store(db: Path):
+    s = Store.open(db, readonly=True)
+    yield s
+    s.close()
+
+
+def digest_of(store, **options) -> Digest:
+    options.setdefault("start", DAY)
+    options.setdefault("end", DAY)
+    return build_digest(store, load_builtin(), now=NOW, version=VERSION, **options)
+
+
+# --------------------------------------------------------------------------------------------
+# Structure checks shared by every digest
+
+
+def walk(tokens):
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from walk(token.children)
+
+
+def check_structure(text: str, *, h2: list[str], stories: int, pulse: int) -> None:
+    """Assert what every digest must be, whatever its options (see the module docstring)."""
+    assert text.endswith("\n") and not text.endswith("\n\n")
+    text.encode("utf-8")  # no lone surrogates
+    tokens = MD.parse(text)
+    kinds = {t.type for t in walk(tokens)}
+    assert not kinds & {"html_inline", "html_block"}, "raw HTML reached the digest"
+    headings = [(t.tag, tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert [tag for tag, _ in headings].count("h1") == 1 and headings[0][0] == "h1"
+    assert headings[0][1].startswith("chipwire digest: ")
+    assert [content for tag, content in headings if tag == "h2"] == h2
+    assert {tag for tag, _ in headings} <= {"h1", "h2"}
+    # one top-level list item per story row
+    top_items = [t for t in tokens if t.type == "list_item_open" and t.level == 1]
+    assert len(top_items) == stories
+    for token in walk(tokens):
+        if token.type == "link_open":
+            assert re.match(r"^https?://[^/\s]", token.attrGet("href"), re.I), token.attrGet("href")
+        assert token.type not in ("image", "code_inline", "code_block", "fence", "em_open", "strong_open", "s_open")
+    # the pulse table: header + one row per theme, every row with the same number of cells
+    rows, cells = [], []
+    for token in tokens:
+        if token.type == "tr_open":
+            cells = []
+        elif token.type in ("th_open", "td_open"):
+            cells.append(token)
+        elif token.type == "tr_close":
+            rows.append(len(cells))
+    assert rows == [4] * (pulse + 1)
+    assert sum(1 for t in tokens if t.type == "table_open") == 1
+
+
+def theme_titles(*ids: str) -> list[str]:
+    themes = load_builtin()
+    return [themes.title_of(i) for i in ids]
+
+
+# --------------------------------------------------------------------------------------------
+# Golden digests
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+    assert path.exists(), f"missing golden {path}; run with CHIPWIRE_UPDATE_GOLDEN=1"
+    assert text.encode("utf-8") == path.read_bytes(), f"{name} differs from its golden file"
+
+
+def test_day_digest_matches_golden_and_is_well_formed(store) -> None:
+    digest = digest_of(store)
+    golden("day-2026-11-20.md", digest.text)
+    h2 = ["Theme pulse", *theme_titles("compute-bottleneck", "export-controls", "compliant-chips",
+                                       "domestic-alternatives", "gray-market", "enforcement"), "Other"]
+    check_structure(digest.text, h2=h2, stories=digest.stories, pulse=10)
+    day_items = [i for i in all_items() if i["published"].startswith("2026-11-20")]
+    assert digest.stories == len(day_items) - 2  # the H200 story collapses three reports into one row
+    assert set(digest.item_ids) == {i["id"] for i in day_items}
+
+
+def test_week_digest_matches_golden_and_is_well_formed(store) -> None:
+    start, end = week_range(DAY)
+    digest = digest_of(store, start=start, end=end, week=True, tagged_only=True)
+    golden("week-2026-W47-tagged.md", digest.text)
+    assert digest.text.startswith("# chipwire digest: week 2026-W47 (2026-11-16 to 2026-11-22)\n")
+    h2 = ["Theme pulse", *theme_titles("compute-bottleneck", "export-controls", "compliant-chips",
+                                       "domestic-alternatives", "gray-market", "enforcement",
+                                       "compute-geopolitics")]
+    check_structure(digest.text, h2=h2, stories=digest.stories, pulse=10)
+    assert "Other" not in digest.text.split("## Theme pulse")[1].split("\n## ")
+    assert digest.label == "2026-W47"
+
+
+def test_theme_filter_files_items_under_the_chosen_themes(store) -> None:
+    digest = digest_of(store, start=date(2026, 11, 13), end=DAY, theme_ids=["gray-market", "enforcement"])
+    golden("range-gray-enforcement.md", digest.text)
+    check_structure(digest.text, h2=["Theme pulse", *theme_titles("gray-market", "enforcement")],
+                    stories=digest.stories, pulse=2)
+    # the Entity List item's best theme is export-controls, but it carries gray-market: it is
+    # filed there and still names its best theme
+    section = digest.text.split("## The gray market")[1].split("\n## ")[0]
+    assert "Entity List adds three fictional shell firms" in section
+    assert "also Export controls" in section
+
+
+# --------------------------------------------------------------------------------------------
+# Inert feed text
+
+
+def test_no_hostile_text_becomes_structure(store) -> None:
+    text = digest_of(store).text
+    html = MD.render(text)
+    assert not any(h.lower().startswith(("javascript", "data", "vbscript", "file")) for h in _hrefs(html))
+    assert "<script>" not in html and "<img " not in html and "<div>" not in html
+    # the literal characters survive as text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "# heading injected" in html and "[x](javascript:alert(1)) click me" in html
+    # a 2,000-character title is cut, a title's newlines do not break the bullet
+    longest = max(len(line) for line in text.splitlines())
+    assert longest < 1200
+    assert "line one \\# line two - three four five" in text
+
+
+def _hrefs(html: str) -> list[str]:
+    return re.findall(r'href="([^"]*)"', html)
+
+
+HOSTILE = [i["title"] for i in hostile_items()] + [
+    "\\", "\\\\*", "*", "_a_", "<!-- c -->", "<?php ?>", "<![CDATA[x]]>", "&#0;", "&nbsp;", "[a]: https://x",
+    "![img](https://x/i.png)", "<https://x>", "~~~", "---", "===", "+ x", "2) x", "123456789. x",
+    "# x #", "x  ", "a\\\nb", "  lead", "$$x$$", "{#id}", "| --- |", "\u2028", "\x00\x07",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_escape_renders_as_the_literal_text(text: str) -> None:
+    assert_literal(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Z", "Cc")), max_size=60))
+def test_escape_is_literal_for_any_text(text: str) -> None:
+    assert_literal(text)
+
+
+def assert_literal(text: str) -> None:
+    """``- <escaped>`` parses to one list item whose inline content is exactly the text."""
+    expected = one_line(text)
+    tokens = MD.parse(f"- x {escape(text)} y\n")
+    assert [t.type for t in tokens] == [
+        "bullet_list_open", "list_item_open", "paragraph_open", "inline", "paragraph_close",
+        "list_item_close", "bullet_list_close",
+    ]
+    inline = tokens[3]
+    assert {c.type for c in inline.children} <= {"text"}, [c.type for c in inline.children]
+    # markdown-it replaces NUL with U+FFFD as CommonMark requires; nothing else may change
+    assert "".join(c.content for c in inline.children) == f"x {expected} y".replace("\x00", "\ufffd").strip()
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://example.com/a", True), ("HTTP://EXAMPLE.COM", True), ("https://", False),
+        ("javascript:alert(1)", False), (" javascript:alert(1)", False), ("JaVaScRiPt:alert(1)", False),
+        ("data:text/html,<b>", False), ("vbscript:x", False), ("file:///etc/passwd", False),
+        ("//example.com/x", False), ("/relative", False), ("", False), ("mailto:a@b.c", False),
+        ("https://exa mple.com", True),
+    ],
+)
+def test_only_web_urls_become_links(url: str, ok: bool) -> None:
+    tokens = list(walk(MD.parse(f"- {link('Title (x)', url)}\n")))
+    hrefs = [t.attrGet("href") for t in tokens if t.type == "link_open"]
+    assert is_web_url(url) is ok
+    assert len(hrefs) == (1 if ok else 0)
+    text = "".join(t.content for t in tokens if t.type == "text")
+    assert text == "Title (x)"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs")), max_size=40))
+def test_any_url_path_stays_one_link(path: str) -> None:
+    url = "https://example.com/" + path
+    tokens = list(walk(MD.parse(f"- {link('t', url)} tail\n")))
+    links = [t for t in tokens if t.type == "link_open"]
+    assert len(links) == 1
+    assert links[0].attrGet("href").startswith("https://example.com/")
+    assert "".join(t.content for t in tokens if t.type == "text") == "t tail"
+
+
+# --------------------------------------------------------------------------------------------
+# Determinism, options and the pulse
+
+
+def test_same_store_in_any_order_gives_the_same_bytes(tmp_path: Path, store) -> None:
+    items = all_items()
+    random.Random(7).shuffle(items)
+    seed_store(tmp_path / "db", items)
+    other = Store.open(tmp_path / "db", readonly=True)
+    try:
+        assert digest_of(other).text == digest_of(store).text
+    finally:
+        other.close()
+
+
+def test_filters_combine(store) -> None:
+    starred = digest_of(store, starred=True)
+    assert starred.item_ids == ("w-h200-allocation",)
+    unread = digest_of(store, unread=True)
+    assert "l-h20-orders" not in unread.item_ids and "w-broker" in unread.item_ids
+    scored = digest_of(store, min_score=6.0)
+    assert set(scored.item_ids) == {"w-h200-allocation", "l-h200-allocation", "d-bis-rule", "l-h20-orders", "w-broker"}
+    assert "## Other" not in scored.text
+    rules, warning = parse_ignore_rules('[[rule]]\nname = "evil"\nfeed = "evil.example.net"\n')
+    assert warning is None
+    ignored = digest_of(store, ignore=rules)
+    assert not any(i.startswith("x-") for i in ignored.item_ids)
+    assert "hidden by ignore rules" in ignored.text
+    excluded = digest_of(store, exclude_ids=set(ignored.item_ids))
+    assert set(excluded.item_ids) == {i["id"] for i in hostile_items()}
+
+
+def test_times_are_local_to_the_given_zone_and_named(store) -> None:
+    tokyo = timezone(timedelta(hours=9))
+    text = build_digest(store, load_builtin(), start=DAY, end=DAY, now=NOW, version=VERSION, tz=tokyo).text
+    assert "2026-11-20 17:15 UTC+09:00" in text  # the starred H200 story, 08:15 UTC
+    assert "2026-11-20 08:15 UTC ·" in digest_of(store).text
+
+
+def test_empty_range_still_gives_a_valid_digest(store) -> None:
+    digest = digest_of(store, start=date(2030, 1, 1), end=date(2030, 1, 1))
+    check_structure(digest.text, h2=["Theme pulse"], stories=0, pulse=10)
+    assert "No items match" in digest.text and digest.item_ids == ()
+
+
+def test_pulse_rows_and_sparklines() -> None:
+    counts = {"2026-11-18": {"a": 2}, "2026-11-19": {"a": 1, "b": 4}, "2026-11-20": {"a": 4}}
+    rows = pulse_rows(counts, ["a", "b", "c"], DAY, DAY)
+    assert rows[0] == PulseRow("a", 4, 1, (0, 0, 0, 0, 2, 1, 4))
+    assert [r.change for r in rows] == ["+3", "\u22124", "±0"]
+    assert PulseRow("d", 2, 0, ()).change == "new"
+    week = pulse_rows(counts, ["a"], date(2026, 11, 19), DAY)
+    assert week[0].count == 5 and week[0].previous == 2 and week[0].spark == (1, 4)
+    assert sparkline([0, 1, 2, 4]) == "▁▃▅█"
+    assert sparkline([0, 0]) == "▁▁"
+    assert len(sparkline(list(range(90)))) <= 31
+
+
+def test_helpers() -> None:
+    assert first_sentence("One claim. Then more. And more.") == "One claim."
+    assert first_sentence("U.S. rules bite hard. More.") == "U.S. rules bite hard."
+    assert first_sentence("No full stop") == "No full stop"
+    assert first_sentence("Rules bite, e.g. for H20 parts. Next.") == "Rules bite, e.g. for H20 parts."
+    assert first_sentence("Is it? Yes.") == "Is it?"
+    assert range_label(DAY, DAY) == "2026-11-20"
+    assert range_label(date(2026, 11, 16), DAY) == "2026-11-16_2026-11-20"
+    assert range_label(*week_range(DAY), week=True) == "2026-W47"
+    assert range_label(*week_range(date(2027, 1, 1)), week=True) == "2026-W53"
+
+
+# --------------------------------------------------------------------------------------------
+# The since-last memory
+
+
+def test_record_export_remembers_ids_bounded_by_age_and_count(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "db")
+    try:
+        at = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+        old = Digest("x\n", ("old",), {"old": "2025-10-01"}, 1, "2025-10-01")
+        recent = Digest("x\n", ("new", "newer"), {"new": "2026-11-19", "newer": "2026-11-20"}, 2, "2026-11-20")
+        record_export(store, old, at=datetime(2025, 10, 1, tzinfo=timezone.utc), file="a.md")
+        assert exported_ids(store) == {"old"}
+        record_export(store, recent, at=at, file="-")
+        assert exported_ids(store) == {"new", "newer"}  # "old" is past the retention window
+        assert export_log(store)[-1] == {"at": "2026-11-20T12:00:00Z", "range": "2026-11-20", "file": "-", "count": 2}
+        for n in range(LOG_LIMIT + 5):
+            record_export(store, Digest("x\n", (), {}, 0, f"r{n}"), at=at, file="-")
+        log = export_log(store)
+        assert len(log) == LOG_LIMIT and log[-1]["range"] == f"r{LOG_LIMIT + 4}"
+    finally:
+        store.close()
+    reopened = Store.open(tmp_path / "db", readonly=True)
+    try:
+        assert exported_ids(reopened) == {"new", "newer"}  # committed, not just buffered
+    finally:
+        reopened.close()
+
+
+def test_a_corrupt_memory_is_treated_as_empty(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "db")
+    try:
+        store.set_meta("exports", ["not", "a", "dict"])
+        store.commit()
+        assert exported_ids(store) == set()
+        record_export(store, Digest("x\n", ("a",), {"a": "2026-11-20"}, 1, "d"), at=NOW, file="-")
+        assert exported_ids(store) == {"a"}
+    finally:
+        store.close()
+
+
+def test_plain_items_are_all_exported_once_over_the_fortnight(tmp_path: Path) -> None:
+    seed_store(tmp_path / "db", plain_items())
+    store = Store.open(tmp_path / "db")
+    try:
+        seen: set[str] = set()
+        for offset in range(14, -1, -1):
+            day = DAY - timedelta(days=offset)
+            digest = build_digest(store, load_builtin(), start=day - timedelta(days=1), end=day, now=NOW,
+                                  version=VERSION, exclude_ids=exported_ids(store))
+            assert not seen & set(digest.item_ids)
+            seen |= set(digest.item_ids)
+            record_export(store, digest, at=NOW, file="-")
+        assert seen == {i["id"] for i in plain_items()}
+    finally:
+        store.close()
