@@ -75,7 +75,8 @@ async def fetch_all(
     limits = httpx.Limits(max_connections=max(1, settings.concurrency),
                           max_keepalive_connections=max(1, settings.concurrency))
     # trust_env stays on: users behind a proxy set HTTPS_PROXY/NO_PROXY and expect it honoured.
-    async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as client:
+    async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False,
+                                 verify=_http.ssl_context()) as client:
         results = await asyncio.gather(*(one(client, req) for req in requests))
     if callback_errors:
         raise callback_errors[0]

@@ -9,6 +9,7 @@ import socket
 import time
 import tracemalloc
 import zlib
+from dataclasses import replace
 from email.utils import formatdate
 from pathlib import Path
 
@@ -188,7 +189,7 @@ def test_redirect_failures(srv: FaultServer) -> None:
 
 
 def test_max_redirects_is_honoured_exactly(srv: FaultServer) -> None:
-    three = FetchSettings(**{**FAST.__dict__, "max_redirects": 3})
+    three = replace(FAST, max_redirects=3)
     assert fetch_one(srv.fault_url("redirect/301/3"), three).status == "ok"
     assert fetch_one(srv.fault_url("redirect/301/4"), three).error_kind == "too-many-redirects"
 
@@ -200,7 +201,7 @@ def test_max_redirects_is_honoured_exactly(srv: FaultServer) -> None:
 def test_compression_bombs_stop_fast_with_bounded_memory(srv: FaultServer, fault: str) -> None:
     srv.warm_bombs()
     fetch_one(srv.feed_url(0))  # imports httpx outside the timed, traced part
-    limits = FetchSettings(**{**FAST.__dict__, "max_bytes": 1 << 20})
+    limits = replace(FAST, max_bytes=1 << 20)
     tracemalloc.start()
     try:
         started = time.perf_counter()
@@ -231,7 +232,7 @@ def test_huge_chunked_body_stops_at_the_cap(srv: FaultServer) -> None:
 
 
 def test_body_exactly_at_the_cap_is_fine(srv: FaultServer) -> None:
-    cap = FetchSettings(**{**FAST.__dict__, "max_bytes": 1000})
+    cap = replace(FAST, max_bytes=1000)
     url = srv.register_feed("/exact.xml", b"x" * 1000)
     assert fetch_one(url, cap).body == b"x" * 1000
     srv.register_feed("/over.xml", gzip.compress(b"x" * 1001), headers={"Content-Encoding": "gzip"})
@@ -264,7 +265,7 @@ def test_stall_slow_and_trickle_each_end_in_time(srv: FaultServer) -> None:
 
 
 def test_deadline_covers_waiting_for_headers_too(srv: FaultServer) -> None:
-    patient = FetchSettings(**{**FAST.__dict__, "read_timeout": 30.0, "deadline": 0.7})
+    patient = replace(FAST, read_timeout=30.0, deadline=0.7)
     res = fetch_one(srv.fault_url("slow"), patient)
     assert res.error_kind == "deadline" and res.elapsed < 1.3
 
@@ -295,7 +296,7 @@ def test_local_files(tmp_path: Path) -> None:
     (tmp_path / "bomb.xml.gz").write_bytes(gzip.compress(bytes(10 << 20)))
     (tmp_path / "bad.gz").write_bytes(b"not gzip at all")
     os.mkfifo(tmp_path / "pipe.xml")  # nobody writes: opening it would block forever
-    cap = FetchSettings(**{**FAST.__dict__, "max_bytes": 2000})
+    cap = replace(FAST, max_bytes=2000)
     results = fetch(str(plain), plain.as_uri(), str(tmp_path / "feed.xml.gz"), str(tmp_path / "sneaky.xml"),
                     str(tmp_path / "missing.xml"), str(tmp_path / "big.xml"), str(tmp_path / "bomb.xml.gz"),
                     "file://elsewhere/etc/hosts", str(tmp_path), str(tmp_path / "bad.gz"),
@@ -314,7 +315,7 @@ def test_local_files(tmp_path: Path) -> None:
 
 def test_per_host_and_overall_concurrency_are_respected(srv: FaultServer) -> None:
     srv.latency = 0.1
-    polite = FetchSettings(**{**FAST.__dict__, "concurrency": 16, "per_host": 2})
+    polite = replace(FAST, concurrency=16, per_host=2)
     reqs = [srv.feed_url(i) for i in range(8)] + [srv.feed_url(i, host="localhost") for i in range(8)]
     results = fetch(*reqs, settings=polite)
     assert all(r.status == "ok" for r in results), [r.error_message for r in results]
@@ -322,7 +323,7 @@ def test_per_host_and_overall_concurrency_are_respected(srv: FaultServer) -> Non
     assert srv.peak_in_flight(f"localhost:{srv.port}") == 2
     assert srv.peak_in_flight() == 4  # two hosts really run side by side
     srv.clear_log()
-    narrow = FetchSettings(**{**polite.__dict__, "concurrency": 3, "per_host": 3})
+    narrow = replace(polite, concurrency=3, per_host=3)
     fetch(*reqs, settings=narrow)
     assert srv.peak_in_flight() == 3
 
@@ -338,7 +339,7 @@ def test_every_fault_and_good_feeds_in_one_call(srv: FaultServer) -> None:
     reqs = [FetchRequest(u) for u in good] + [FetchRequest(srv.fault_url(f)) for f in faults]
     reqs.insert(3, FetchRequest("/definitely/not/here.xml"))
     seen: list[str] = []
-    wide = FetchSettings(**{**FAST.__dict__, "concurrency": 64, "per_host": 64})
+    wide = replace(FAST, concurrency=64, per_host=64)
     started = time.perf_counter()
     results = asyncio.run(fetch_all(reqs, wide, on_result=lambda r: seen.append(r.url)))
     took = time.perf_counter() - started
