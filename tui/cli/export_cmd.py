@@ -14,6 +14,7 @@ import os
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
+from typing import IO
 
 from tui.cli.context import CliError, Context
 from tui.cli.items_cmd import add_range_arguments, parse_day, resolve_range
@@ -115,6 +116,18 @@ def _write(path: Path, text: str, force: bool) -> None:
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _to_stdout(out: IO[str], text: str) -> None:
+    """UTF-8 bytes whatever the locale: a digest piped to a file must equal the written one."""
+    buffer = getattr(out, "buffer", None)
+    out.flush()
+    if buffer is None:
+        out.write(text)
+        out.flush()
+        return
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
     start, end, week = _resolve(args, now.date())
@@ -157,8 +170,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         note=SINCE_LAST_NOTE if args.since_last else None,
     )
     if target is None:
-        ctx.out.write(digest.text)
-        ctx.out.flush()
+        _to_stdout(ctx.out, digest.text)
     else:
         _write(target, digest.text, args.force)
     from store import StoreError
