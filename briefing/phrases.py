@@ -161,27 +161,28 @@ def _trie_regex(sequences: list[tuple[str, ...]]) -> str:
             node = node.setdefault(token, {})
         node[""] = {}
 
-    def emit(node: dict) -> str:
-        branches = []
+    def emit(node: dict) -> tuple[str, int]:
+        """(regex, depth) of a subtree; depth orders siblings so longer phrases come first."""
+        parts = []
         ends = False
-        for token in sorted(node, key=lambda t: (-_depth(node[t]), t)):
+        for token, child in node.items():
             if token == "":
                 ends = True
                 continue
-            branches.append(token + emit(node[token]))
-        if not branches:
-            return ""
+            sub, depth = emit(child)
+            parts.append((depth + 1, token, token + sub))
+        if not parts:
+            return "", 0
+        parts.sort(key=lambda p: (-p[0], p[1]))
+        branches = [p[2] for p in parts]
         if ends:
             branches.append("")
+        depth = parts[0][0]
         if len(branches) == 1:
-            return branches[0]
-        return "(?:" + "|".join(branches) + ")"
+            return branches[0], depth
+        return "(?:" + "|".join(branches) + ")", depth
 
-    return emit(trie)
-
-
-def _depth(node: dict) -> int:
-    return 1 + max((_depth(child) for child in node.values()), default=0)
+    return emit(trie)[0]
 
 
 def compile_phrases(phrases: Iterable[str]) -> re.Pattern[str]:

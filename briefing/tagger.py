@@ -104,10 +104,13 @@ class Tagger:
         self._score = _build_scorer(self._themes, self.title_weight)
         self._bit = bit
         self._pattern = compile_phrases(self._atoms)
-        self._single: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        # Single-phrase patterns are compiled lazily: only spans never seen before need them,
+        # and compiling all ~1,000 up front would triple start-up time.
+        self._single: dict[str, list[str]] = {}
         for atom in self._atoms:
             first = "" if atom.startswith("re:") else atom[0]
-            self._single.setdefault(first, []).append((atom, compile_one(atom)))
+            self._single.setdefault(first, []).append(atom)
+        self._compiled_single: dict[str, re.Pattern[str]] = {}
         self._span_masks: dict[str, int] = {}
 
     @property
@@ -120,10 +123,14 @@ class Tagger:
         tokens = [m.span() for m in _TOKEN.finditer(span)]
         result: set[str] = set()
         raw = self._single.get("", [])
+        compiled = self._compiled_single
         for i in range(len(tokens)):
             for j in range(i, len(tokens)):
                 part = span[tokens[i][0]:tokens[j][1]]
-                for atom, regex in (*self._single.get(part[0], ()), *raw):
+                for atom in (*self._single.get(part[0], ()), *raw):
+                    regex = compiled.get(atom)
+                    if regex is None:
+                        regex = compiled[atom] = compile_one(atom)
                     if regex.fullmatch(part):
                         result.add(atom)
         return result
