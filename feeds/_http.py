@@ -103,7 +103,7 @@ async def fetch_http(client: "httpx.AsyncClient", req: FetchRequest, settings: F
     except httpx.TimeoutException:
         result = _error(req, "timeout", f"no data for {_seconds(settings.read_timeout)} (read timeout)")
     except httpx.ConnectError as exc:
-        result = _error(req, "connect", one_line(f"cannot connect: {exc or type(exc).__name__}"))
+        result = _error(req, "connect", _connect_message(exc))
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         result = _error(req, "bad-url", one_line(f"bad URL: {exc}"))
     except httpx.TransportError as exc:
@@ -112,6 +112,15 @@ async def fetch_http(client: "httpx.AsyncClient", req: FetchRequest, settings: F
         result = _error(req, "io", one_line(f"{type(exc).__name__}: {exc}"))
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _connect_message(exc: Exception) -> str:
+    """A readable line for a failed connection; certificate problems say so plainly."""
+    text = str(exc) or type(exc).__name__
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        reason = text.partition("certificate verify failed:")[2].partition("(_ssl")[0].strip(" .")
+        return one_line(f"TLS certificate rejected: {reason or 'verification failed'}")
+    return one_line(f"cannot connect: {text}")
 
 
 def _error(req: FetchRequest, kind: str, message: str, http_status: int | None = None,

@@ -197,7 +197,10 @@ class FaultServer:
     """The loopback server. Thread-safe; start/stop or use as a context manager."""
 
     def __init__(self, *, latency: float = 0.0, items: int = 20, host: str = "127.0.0.1", port: int = 0,
-                 slow_seconds: float = 30.0, trickle_interval: float = 1.0) -> None:
+                 slow_seconds: float = 30.0, trickle_interval: float = 1.0,
+                 tls: tuple[str, str] | None = None) -> None:
+        self.tls = tls
+        """(certfile, keyfile): serve https with that certificate (e.g. a self-signed one)."""
         self.latency = latency
         """Seconds every request waits before being answered (also ``?delay=`` per request)."""
         self.items = items
@@ -228,6 +231,14 @@ class FaultServer:
         self._stop.clear()
         server = _Server((self._host, self._port), _make_handler(self))
         server.owner = self
+        if self.tls:
+            import ssl
+
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+            # Handshake in the handler thread, not in accept(): a client that rejects the
+            # certificate must not stall the serving loop.
+            server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="faultserver", daemon=True)
@@ -268,12 +279,16 @@ class FaultServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        return f"{self.scheme}://{self._host}:{self.port}"
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
 
     def url(self, path: str, *, host: str | None = None) -> str:
         """Absolute URL of ``path``; ``host="localhost"`` gives a second politeness host."""
         path = path if path.startswith("/") else "/" + path
-        return f"http://{host or self._host}:{self.port}{path}"
+        return f"{self.scheme}://{host or self._host}:{self.port}{path}"
 
     def feed_url(self, i: int, *, host: str | None = None) -> str:
         """URL of generated feed ``i`` (ETag, Last-Modified, conditional GET)."""
@@ -402,6 +417,12 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms delayed-ACK stall
     server_owner: FaultServer
     _entry: LoggedRequest | None = None
+
+    def setup(self) -> None:
+        if hasattr(self.request, "do_handshake"):  # https: handshake here, bounded by a timeout
+            self.request.settimeout(5)
+            self.request.do_handshake()
+        super().setup()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
         pass

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
+import shutil
 import socket
+import subprocess
 import time
 import tracemalloc
 import zlib
@@ -280,6 +282,19 @@ def test_bad_urls_and_refused_connections() -> None:
     results = fetch("ftp://example.org/feed", "http://", "http://127.0.0.1:99999/x", f"http://127.0.0.1:{closed}/x")
     assert [r.error_kind for r in results] == ["bad-url", "bad-url", "bad-url", "connect"]
     assert all(r.status == "error" and "\n" not in r.error_message for r in results)
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl tool to make a certificate")
+def test_untrusted_tls_certificate_is_a_connect_error(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    with FaultServer(tls=(str(cert), str(key))) as tls_srv:
+        assert tls_srv.feed_url(0).startswith("https://127.0.0.1:")
+        res = fetch_one(tls_srv.feed_url(0))
+    assert (res.status, res.error_kind) == ("error", "connect")
+    assert res.error_message == "TLS certificate rejected: self-signed certificate"
 
 
 # ------------------------------------------------------------------------ local files
