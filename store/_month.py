@@ -102,6 +102,13 @@ class ItemsMonth:
         Updates replace a document's fields in place (one TinyDB operation for the whole batch),
         so doc ids stay stable. An emptied month is deleted rather than written.
         """
+        meta = self._db.table(META_TABLE)
+        if len(meta) == 0:
+            # Before the items table, so "items" stays the file's last key (see the append path).
+            meta.insert({"schema": SCHEMA_VERSION, "month": self.month})
+            meta_changed = True
+        else:
+            meta_changed = False
         table = self._db.table(ITEMS_TABLE)
         removed = [self._doc_ids[i] for i in deletes if i in self._doc_ids and i not in puts]
         replace = {i: rec for i, rec in puts.items() if i in self._doc_ids}
@@ -115,16 +122,23 @@ class ItemsMonth:
                 doc.update(new)
 
             table.update(_replace, doc_ids=[self._doc_ids[i] for i in replace])
-        if insert:
-            table.insert_multiple(insert)
-        self._reindex()
+        new_ids = table.insert_multiple(insert) if insert else []
+        # Index by delta: replaced docs were mutated in place, so only removals and inserts move.
+        rows = (self._db.storage.read() or {}).get(ITEMS_TABLE, {})
+        for item_id in deletes:
+            if item_id not in puts and item_id in self.by_id:
+                del self.by_id[item_id]
+                del self._doc_ids[item_id]
+        for doc_id in new_ids:
+            doc = rows[str(doc_id)]
+            self.by_id[doc["id"]] = doc
+            self._doc_ids[doc["id"]] = doc_id
+        self._by_day = None
         if not self.by_id:
             return self.delete()
-        meta = self._db.table(META_TABLE)
-        if len(meta) == 0:
-            meta.insert({"schema": SCHEMA_VERSION, "month": self.month})
-        else:
-            meta.update({"schema": SCHEMA_VERSION})
+        storage = self._db.storage.storage
+        if new_ids and not (removed or replace or meta_changed):
+            storage.append_table, storage.append_keys = ITEMS_TABLE, [str(i) for i in new_ids]
         self._db.storage.flush()
         self.sig = self._db.storage.storage.sig
         return self.sig

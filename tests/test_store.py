@@ -344,3 +344,25 @@ def test_store_module_does_not_import_tinydb_until_used() -> None:
     code = "import sys, store, store.home; print('tinydb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_append_only_commits_produce_the_same_file_content(store: Store, db: Path) -> None:
+    """The insert fast path (old bytes + new documents) must equal a full serialisation."""
+    store.upsert_items([item(1), item(2)], now=NOW)
+    store.commit()
+    path = db / "items-2025-06.json"
+    first = path.read_bytes()
+    store.upsert_items([item(3, summary="caf\u00e9 \u202e \ud800"), item(4)], now=NOW)
+    store.commit()
+    second = path.read_bytes()
+    assert second.startswith(first[:-2])  # the fast path was taken
+    data = json.loads(second)
+    assert list(data) == ["_meta", "items"]
+    assert [d["id"] for d in data["items"].values()] == ["id-1", "id-2", "id-3", "id-4"]
+    assert json.dumps(data, separators=(",", ":")).encode() == second
+    store.upsert_items([item(2, title="changed")], now=NOW)  # an update: full rewrite
+    store.commit()
+    with Store.open(db, readonly=True) as fresh:
+        assert [i["id"] for i in fresh.items()] == ["id-4", "id-3", "id-2", "id-1"]
+        assert fresh.get("id-3")["summary"] == "caf\u00e9 \u202e \ud800"
+        assert fresh.get("id-2")["title"] == "changed"
