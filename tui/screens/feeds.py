@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
@@ -367,8 +367,13 @@ class ConfirmModal(ModalScreen[bool]):
 # -- the screen ------------------------------------------------------------------------------
 
 
-class FeedsScreen(Screen):
-    """Subscriptions table, the selected feed's details, and add / remove / refresh one feed."""
+class FeedsScreen(ModalScreen[None]):
+    """Subscriptions table, the selected feed's details, and add / remove / refresh one feed.
+
+    Modal (though it covers the whole terminal) so the briefing's app-level keys stop here:
+    ``f`` must not stack a second feeds screen. Help is offered again under the same binding
+    id (``help``), so a remapped help key works here too.
+    """
 
     CSS_PATH = SCREENS_CSS
     BINDINGS: ClassVar[list[Binding]] = [
@@ -378,6 +383,7 @@ class FeedsScreen(Screen):
         Binding("j", "cursor_down", "Down", show=False, id="feeds.down"),
         Binding("k", "cursor_up", "Up", show=False, id="feeds.up"),
         Binding("escape,q", "back", "Back", id="feeds.back"),
+        Binding("question_mark", "app.help", "Help", id="help"),
     ]
 
     def __init__(self, services: "Services") -> None:
