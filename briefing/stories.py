@@ -41,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
+from itertools import islice
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -252,7 +253,9 @@ def _title_matches(
     for title in titles:
         for tok in title.tokens:
             df[tok] += 1
-    ranked = [sorted(title.tokens, key=lambda tok: (df[tok], tok)) for title in titles]
+    order_of = {tok: n for n, tok in enumerate(sorted(df, key=lambda tok: (df[tok], tok)))}
+    by_rarity = order_of.__getitem__
+    ranked = [sorted(title.tokens, key=by_rarity) for title in titles]
     sizes = [len(r) for r in ranked]
     # Increasing size lets the index prefix be shorter than the probe prefix (PPJoin).
     order = sorted(range(len(titles)), key=lambda k: (sizes[k], k))
@@ -286,13 +289,16 @@ def _title_matches(
                     first += 1
                 starts[key] = first
                 rest_x = nx - i - 1
-                for k in range(first, len(postings)):
-                    y, j = postings[k]
+                for y, j in islice(postings, first, None):
                     have = get(y, 0)
                     if have < 0:
                         continue  # already pruned
                     ny = sizes[y]
-                    if have + 1 + min(rest_x, ny - j - 1) >= ratio * (nx + ny) - 1e-9:
+                    rest = ny - j - 1
+                    if rest > rest_x:
+                        rest = rest_x
+                    # Positional filter: even if every later token matched, is it enough?
+                    if have + 1 + rest >= ratio * (nx + ny) - 1e-9:
                         overlap[y] = have + 1
                     else:
                         overlap[y] = -1
