@@ -100,8 +100,10 @@ async def fetch_http(client: "httpx.AsyncClient", req: FetchRequest, settings: F
         result = _error(req, f.kind, f.message, f.http_status, f.headers, f.retry_after)
     except httpx.ConnectTimeout:
         result = _error(req, "timeout", f"could not connect within {_seconds(settings.connect_timeout)} (connect timeout)")
-    except httpx.TimeoutException:
+    except httpx.ReadTimeout:
         result = _error(req, "timeout", f"no data for {_seconds(settings.read_timeout)} (read timeout)")
+    except httpx.TimeoutException as exc:  # write or pool timeout: rare, named as what it was
+        result = _error(req, "timeout", f"timed out ({type(exc).__name__})")
     except httpx.ConnectError as exc:
         result = _error(req, "connect", _connect_message(exc))
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
