@@ -26,10 +26,11 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol
 
 from briefing.mdescape import escape, link
+from briefing.model import OTHER, OTHER_TITLE, build_briefing, daily_counts, pulse
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from briefing.ignore import IgnoreRules
-    from briefing.model import Briefing, StoryRow
+    from briefing.model import Briefing, StoryRow  # noqa: F401  (annotations)
     from briefing.query import Query
     from briefing.themes import ThemeSet
 
@@ -151,8 +152,6 @@ def pulse_rows(day_counts: Mapping[str, Mapping[str, int]], theme_ids: Sequence[
     the sums come from :func:`briefing.model.pulse` so the TUI and the digest agree. A single
     day is drawn over the 7 days ending on it, so the line has a shape.
     """
-    from briefing.model import daily_counts, pulse
-
     length = (end - start).days + 1
     series = daily_counts(day_counts, list(theme_ids), end, days=7 if length == 1 else length)
     return [
@@ -279,7 +278,8 @@ def _pulse_table(rows: Sequence[PulseRow], themes: "ThemeSet", single_day: bool)
     trend = "Last 7 days" if single_day else "Per day"
     lines = [f"| Theme | Items | Change | {trend} |", "|:---|---:|---:|:---|"]
     for row in rows:
-        lines.append(f"| {escape(themes.title_of(row.theme))} | {row.count} | {row.change} | {sparkline(row.spark)} |")
+        title = OTHER_TITLE if row.theme == OTHER else themes.title_of(row.theme)
+        lines.append(f"| {escape(title)} | {row.count} | {row.change} | {sparkline(row.spark)} |")
     return lines
 
 
@@ -352,6 +352,12 @@ def render_digest(
 # From the store to a digest
 
 
+def _carries(item: Mapping[str, Any], wanted: Sequence[str]) -> bool:
+    """Whether the item carries one of ``wanted`` (``"other"`` stands for "untagged")."""
+    tags = [t.get("id") for t in item.get("themes") or () if isinstance(t, Mapping)]
+    return any(t in wanted for t in tags) or (not tags and OTHER in wanted)
+
+
 def _best_score(item: Mapping[str, Any], wanted: Sequence[str]) -> float:
     """The item's best theme score (among ``wanted`` themes when some are chosen)."""
     scores = [
@@ -394,14 +400,12 @@ def build_digest(
     """Load a range from the store, select, group (via the briefing model) and render it.
 
     The CLI ``export`` and the TUI ``e`` key both call this, so a digest looks the same from
-    either. Filters combine: ``theme_ids`` keeps items carrying any of those themes and files
-    each under the best of them; ``min_score`` keeps items whose best theme score reaches it
+    either. Filters combine: ``theme_ids`` keeps items carrying any of those themes (``"other"``
+    for untagged items, like the TUI's theme filter) and files each under the best of them; ``min_score`` keeps items whose best theme score reaches it
     (untagged items have none, so it drops them); ``exclude_ids`` leaves out items already
     exported (see :func:`exported_ids`). Nothing is written: call :func:`record_export` after
     the file is safely on disk.
     """
-    from briefing.model import build_briefing
-
     items = store.items(start=start, end=end, starred=True if starred else None, unread=True if unread else None)
     excluded = set(exclude_ids)
     wanted = list(theme_ids or ())
@@ -409,7 +413,7 @@ def build_digest(
     for item in items:
         if item.get("id") in excluded:
             continue
-        if wanted and not any(isinstance(t, Mapping) and t.get("id") in wanted for t in item.get("themes") or ()):
+        if wanted and not _carries(item, wanted):
             continue
         if (tagged_only or min_score is not None) and not item.get("themes"):
             continue

@@ -165,3 +165,28 @@ def test_real_process_writes_utf8_bytes(home: Path) -> None:
                           cwd=Path.cwd(), timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.decode("utf-8") == golden_text("day-2026-11-20.md")
+
+
+def test_other_selects_untagged_items(home: Path, capsys) -> None:
+    code, out, _ = export(capsys, "--theme", "other", "-o", "-")
+    assert code == 0
+    assert [l for l in out.splitlines() if l.startswith("## ")] == ["## Theme pulse", "## Other"]
+    assert "| Other | " in out and "Startup shows liquid cooling plate" in out
+
+
+def test_an_empty_home_is_an_error_not_a_new_store(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CHIPWIRE_NOW", NOW_ENV)
+    code = main(["--home", str(tmp_path / "nowhere"), "export"])
+    assert code == 2 and "run 'chipwire refresh' first" in capsys.readouterr().err
+    assert not (tmp_path / "nowhere").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_free_path_never_reuses_a_name(tmp_path: Path) -> None:
+    from tui.cli.export_cmd import free_path, write_digest_file
+
+    first = free_path(tmp_path, "2026-11-20")
+    write_digest_file(first, "a\n")
+    second = free_path(tmp_path, "2026-11-20")
+    assert (first.name, second.name) == ("chipwire-digest-2026-11-20.md", "chipwire-digest-2026-11-20-2.md")

@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--week", nargs="?", const="today", metavar="D",
                    help="the ISO week (Monday to Sunday) containing D (default: this week)")
     p.add_argument("--theme", metavar="ID", action="append",
-                   help="only items carrying this theme; repeatable (items carrying any of them)")
+                   help="only items carrying this theme ('other' = untagged); repeatable (any of them)")
     p.add_argument("--unread", action="store_true", help="only unread items")
     p.add_argument("--starred", action="store_true", help="only starred items")
     p.add_argument("--min-score", type=float, metavar="X", help="only items whose best theme score is at least X")
@@ -71,6 +71,7 @@ def _resolve(args: argparse.Namespace, today: date) -> tuple[date, date, bool]:
 
 
 def _check_themes(wanted: list[str], known: tuple[str, ...]) -> None:
+    known = (*known, "other")
     for theme in wanted:
         if theme not in known:
             close = difflib.get_close_matches(theme, known, n=1)
@@ -78,9 +79,25 @@ def _check_themes(wanted: list[str], known: tuple[str, ...]) -> None:
             raise CliError(f"unknown theme {theme!r}{hint}")
 
 
+def digest_file_name(label: str) -> str:
+    """``chipwire-digest-<range label>.md``: the one naming rule for CLI and TUI exports."""
+    return f"chipwire-digest-{label}.md"
+
+
+def free_path(folder: Path, label: str) -> Path:
+    """The default name in ``folder``, or ``...-2.md``, ``-3`` ... when taken (for the TUI,
+    which has nobody to ask about overwriting)."""
+    path = folder / digest_file_name(label)
+    number = 2
+    while path.exists():
+        path = folder / f"chipwire-digest-{label}-{number}.md"
+        number += 1
+    return path
+
+
 def _target(output: str | None, label: str) -> Path | None:
     """The file to write, or None for stdout."""
-    name = f"chipwire-digest-{label}.md"
+    name = digest_file_name(label)
     if output == "-":
         return None
     if output is None:
@@ -89,8 +106,12 @@ def _target(output: str | None, label: str) -> Path | None:
     return path / name if path.is_dir() else path
 
 
-def _write(path: Path, text: str, force: bool) -> None:
-    """Write atomically; without ``force`` an existing file is an error, never replaced."""
+def write_digest_file(path: Path, text: str, force: bool = False) -> None:
+    """Write UTF-8 atomically; without ``force`` an existing file is an error, never replaced.
+
+    Raises:
+        CliError: the file exists (without ``force``), its folder is missing, or the write failed.
+    """
     if path.exists() and not force:
         raise CliError(f"{path} already exists; use --force to overwrite it or -o to choose another file")
     if not path.parent.is_dir():
@@ -151,6 +172,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     rules, warning = load_ignore_rules(ctx.paths.ignore_file)
     if warning:
         ctx.warn(warning)
+    if not ctx.paths.db_dir.exists():  # a wrong --home should not silently make an empty store
+        raise CliError(f"nothing is stored in {ctx.paths.root} yet; run 'chipwire refresh' first")
     store = ctx.open_store()
     digest = build_digest(
         store,
@@ -172,7 +195,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if target is None:
         _to_stdout(ctx.out, digest.text)
     else:
-        _write(target, digest.text, args.force)
+        write_digest_file(target, digest.text, args.force)
     from store import StoreError
 
     try:
