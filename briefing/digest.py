@@ -18,6 +18,7 @@ to the briefing layer (no store, no tinydb import).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,7 +40,10 @@ __all__ = [
     "PulseRow",
     "RETENTION_DAYS",
     "build_digest",
+    "ExportMemory",
+    "export_log",
     "exported_ids",
+    "id_key",
     "pulse_rows",
     "range_label",
     "record_export",
@@ -391,7 +395,7 @@ def build_digest(
     tagged_only: bool = False,
     query: "Query | None" = None,
     ignore: "IgnoreRules | None" = None,
-    exclude_ids: Iterable[str] = (),
+    exclude_ids: "ExportMemory | Iterable[str]" = (),
     week: bool = False,
     tz: tzinfo = timezone.utc,
     version: str | None = None,
@@ -407,7 +411,7 @@ def build_digest(
     the file is safely on disk.
     """
     items = store.items(start=start, end=end, starred=True if starred else None, unread=True if unread else None)
-    excluded = set(exclude_ids)
+    excluded = exclude_ids if isinstance(exclude_ids, (ExportMemory, set, frozenset)) else set(exclude_ids)
     wanted = list(theme_ids or ())
     selected: list[dict] = []
     for item in items:
@@ -458,23 +462,49 @@ def build_digest(
 # The since-last memory (store meta "exports")
 
 
-def _memory(store: StoreLike) -> dict[str, Any]:
+def id_key(item_id: str) -> str:
+    """The 64-bit digest an exported id is remembered by.
+
+    The memory lives in the store's ``state.json``, which is rewritten on every commit, so it
+    keeps 16 hex characters per item instead of ids that can run to hundreds of characters
+    (a year of heavy use stays around a megabyte). A false "already exported" needs a 64-bit
+    collision among the remembered items: negligible.
+    """
+    return hashlib.sha1(item_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+class ExportMemory:
+    """The set of items earlier digests contained; ``item_id in memory`` tests membership."""
+
+    def __init__(self, seen: Mapping[str, str]) -> None:
+        self.by_day: dict[str, set[str]] = {day: set(keys.split()) for day, keys in seen.items()}
+        self._all: set[str] = set().union(*self.by_day.values()) if self.by_day else set()
+
+    def __contains__(self, item_id: object) -> bool:
+        return isinstance(item_id, str) and id_key(item_id) in self._all
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+
+def _memory(store: StoreLike) -> tuple[list[dict], dict[str, str]]:
+    """``(log, seen)`` from meta ``exports``; anything malformed reads as empty, never fails."""
     raw = store.meta("exports", None)
     if not isinstance(raw, dict):
-        return {"log": [], "ids": {}}
-    log = raw.get("log") if isinstance(raw.get("log"), list) else []
-    ids = raw.get("ids") if isinstance(raw.get("ids"), dict) else {}
-    return {"log": log, "ids": ids}
+        return [], {}
+    log = [e for e in raw.get("log") or () if isinstance(e, dict)] if isinstance(raw.get("log"), list) else []
+    seen = raw.get("seen") if isinstance(raw.get("seen"), dict) else {}
+    return log, {k: v for k, v in seen.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def exported_ids(store: StoreLike) -> set[str]:
-    """Ids of items that earlier digests contained (within :data:`RETENTION_DAYS`)."""
-    return set(_memory(store)["ids"])
+def exported_ids(store: StoreLike) -> ExportMemory:
+    """What earlier digests contained (within :data:`RETENTION_DAYS`), for ``exclude_ids``."""
+    return ExportMemory(_memory(store)[1])
 
 
 def export_log(store: StoreLike) -> list[dict]:
     """Earlier exports, oldest first: ``{"at", "range", "file", "count"}``."""
-    return list(_memory(store)["log"])
+    return _memory(store)[0]
 
 
 def record_export(store: StoreLike, digest: Digest, *, at: datetime, file: str) -> None:
@@ -482,22 +512,28 @@ def record_export(store: StoreLike, digest: Digest, *, at: datetime, file: str) 
 
     Meta layout (``exports``)::
 
-        {"log": [{"at": ISO, "range": label, "file": path or "-", "count": n}, ...],  # <= 200
-         "ids": {item_id: "YYYY-MM-DD" (its published day), ...}}
+        {"log": [{"at": ISO, "range": label, "file": path or "-", "count": n}, ...],  # <= LOG_LIMIT
+         "seen": {"YYYY-MM-DD": "<id_key> <id_key> ...", ...}}  # by the items' published day
 
-    Ids of items published more than :data:`RETENTION_DAYS` days before ``at`` are dropped,
-    and the log keeps its last :data:`LOG_LIMIT` entries, so the entry stays bounded however
-    long chipwire is used. Raises whatever the store raises (e.g. locked): the caller decides.
+    Days more than :data:`RETENTION_DAYS` before ``at`` are dropped and the log keeps its last
+    :data:`LOG_LIMIT` entries, so the entry stays bounded however long chipwire is used; keys
+    are sorted so the stored JSON is deterministic. Raises whatever the store raises (e.g.
+    locked): the caller decides.
     """
-    memory = _memory(store)
+    log, seen = _memory(store)
     cutoff = (at.astimezone(timezone.utc).date() - timedelta(days=RETENTION_DAYS)).isoformat()
-    ids = {k: v for k, v in memory["ids"].items() if isinstance(v, str) and v >= cutoff}
-    ids.update({k: v for k, v in digest.published.items() if v >= cutoff})
-    log = memory["log"] + [{
+    days = {day: set(keys.split()) for day, keys in seen.items() if day >= cutoff}
+    for item_id, day in digest.published.items():
+        if day >= cutoff:
+            days.setdefault(day, set()).add(id_key(item_id))
+    log = log + [{
         "at": at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "range": digest.label,
         "file": file,
         "count": len(digest.item_ids),
     }]
-    store.set_meta("exports", {"log": log[-LOG_LIMIT:], "ids": dict(sorted(ids.items()))})
+    store.set_meta("exports", {
+        "log": log[-LOG_LIMIT:],
+        "seen": {day: " ".join(sorted(keys)) for day, keys in sorted(days.items())},
+    })
     store.commit()
