@@ -213,11 +213,11 @@ def test_filtering_ten_thousand_items_is_fast() -> None:
     items = [item(id=str(n), title=f"Headline {n} about Nvidia chips", summary="x " * 400)
              for n in range(10_000)]
     query = q("nvidia +gray -export @7d =reuters !rumou?r ?")
-    start = time.perf_counter()
+    start = time.process_time()
     hits = sum(query.matches(it, NOW) for it in items)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert hits == 10_000
-    # Measured ~320 ms on a 2-core box; the bound leaves room for a busy machine.
+    # Measured ~320 ms of CPU on a 2-core box; the bound leaves room for a busy machine.
     assert elapsed < 1.0, f"{elapsed * 1000:.0f} ms for 10,000 items"
 
 
