@@ -287,7 +287,7 @@ def safe_regex(pattern: str, *, max_len: int = MAX_REGEX_LEN) -> re.Pattern[str]
         raise ValueError(f"bad regex '{pattern}': {exc}") from None
 
 
-def _compile_regex(pattern: str, token: str) -> _Regex:
+def _compile_regex(pattern: str) -> _Regex:
     try:
         return _Regex(pattern, safe_regex(pattern))
     except ValueError as exc:
@@ -336,7 +336,7 @@ def parse_query(text: str, theme_ids: Sequence[str]) -> Query:
         elif token[0] == "=":
             sources.append(body.casefold())
         elif token[0] == "!":
-            regexes.append(_compile_regex(body, token))
+            regexes.append(_compile_regex(body))
         else:
             words.append(token.casefold())
     return Query(
