@@ -405,8 +405,9 @@ def build_digest(
 
     The CLI ``export`` and the TUI ``e`` key both call this, so a digest looks the same from
     either. Filters combine: ``theme_ids`` keeps items carrying any of those themes (``"other"``
-    for untagged items, like the TUI's theme filter) and files each under the best of them; ``min_score`` keeps items whose best theme score reaches it
-    (untagged items have none, so it drops them); ``exclude_ids`` leaves out items already
+    for untagged items, like the TUI's theme filter) and files each under the best of them;
+    ``min_score`` keeps items whose best theme score reaches it (untagged items have none, so
+    it drops them); ``exclude_ids`` leaves out items already
     exported (see :func:`exported_ids`). Nothing is written: call :func:`record_export` after
     the file is safely on disk.
     """
