@@ -20,12 +20,12 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
 <description>t</description>
 {items}
 </channel></rss>"""
-ITEM = """<item><title>{title}</title><link>https://example.com/{n}</link><guid>urn:test:{n}</guid>
+ITEM = """<item><title>{title}</title><link>https://example.com/{stem}/{n}</link><guid>urn:test:{stem}:{n}</guid>
 <pubDate>{date}</pubDate><description>{summary}</description></item>"""
 
 
 def write_feed(path: Path, items: list[tuple[str, str]], date: str = "Fri, 20 Nov 2026 10:00:00 GMT") -> Path:
-    body = "\n".join(ITEM.format(title=t, summary=s, n=i, date=date) for i, (t, s) in enumerate(items))
+    body = "\n".join(ITEM.format(title=t, summary=s, n=i, date=date, stem=path.stem) for i, (t, s) in enumerate(items))
     path.write_text(RSS.format(items=body), encoding="utf-8")
     return path
 
@@ -145,7 +145,7 @@ def test_hostile_feed_text_is_cleaned_end_to_end(home: Path, tmp_path: Path) -> 
     write_feed(feed, [
         ("[bold]x[/] &#27;[31mred&#27;[0m \u202eevil", "<script>alert(1)</script><p>ok &#27;]52;c;aGVsbG8=&#7; done</p>"),
     ])
-    text = feed.read_text(encoding="utf-8").replace("https://example.com/0", "javascript:alert(1)")
+    text = feed.read_text(encoding="utf-8").replace("https://example.com/hostile/0", "javascript:alert(1)")
     feed.write_text(text, encoding="utf-8")
     cli(home, "feeds", "add", str(feed))
     assert cli(home, "refresh").returncode == 0

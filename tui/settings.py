@@ -13,7 +13,7 @@ Example::
     connect_timeout = 10       # seconds, or a duration such as "10s"
     read_timeout = 20
     deadline = 45
-    default_interval = "15m"   # minimum time between refreshes of one feed
+    default_interval = "15m"   # minimum time between refreshes of one feed (default 0: only the feed's own ttl/Cache-Control)
 
     [store]
     retention_days = 365
@@ -96,8 +96,12 @@ class FetchConfig:
     """Seconds to wait between bytes of a response."""
     deadline: float = 45.0
     """Seconds one feed may take in all, however slowly its bytes trickle in."""
-    default_interval: int = 15 * 60
-    """Seconds before a feed is fetched again unless it sets its own ``min_interval``."""
+    default_interval: int = 0
+    """Seconds before a feed is fetched again unless it sets its own ``min_interval``.
+
+    0 (the default) adds no minimum of our own: a refresh fetches every feed except those whose
+    ``<ttl>``, Cache-Control or Retry-After asked us to wait, so pressing ``r`` twice does what
+    it says. Set it to throttle a cron job that runs more often than the feeds change."""
 
 
 @dataclass(frozen=True)
