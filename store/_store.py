@@ -146,6 +146,7 @@ class Store:
         self._pending_dels: dict[str, set[str]] = {}
         self._pending_flags: dict[str, dict[str, tuple[bool, bool]]] = {}
         self._pending_moves: dict[str, tuple[str, str]] = {}
+        self._pending_origin: dict[str, str] = {}
         self._pending_index: dict[str, str] = {}
         self._pending_recent: dict[str, dict[str, str]] = {}
         self._pending_state: list[Callable[[dict], None]] = []
@@ -192,20 +193,26 @@ class Store:
         return result
 
     def _buffer_put(self, item_id: str, record: dict, target: str, where: tuple[str, str] | None) -> None:
+        """Buffer a record for ``target``; if its committed copy lives in another month, move it."""
         if where is not None:
             kind, month = where
-            if kind == "committed" and month != target:
-                self._pending_dels.setdefault(month, set()).add(item_id)
-                self._pending_moves[item_id] = (month, target)
-            elif kind == "pending" and month != target:
+            if kind == "committed":
+                self._pending_origin[item_id] = month
+            elif month != target:
                 del self._pending_puts[month][item_id]
                 if not self._pending_puts[month]:
                     del self._pending_puts[month]
-                if item_id in self._pending_moves:
-                    self._pending_moves[item_id] = (self._pending_moves[item_id][0], target)
                 flags = self._pending_flags.get(month, {}).pop(item_id, None)
                 if flags is not None:
                     self._pending_flags.setdefault(target, {})[item_id] = flags
+        origin = self._pending_origin.get(item_id)
+        if origin is not None:
+            if origin != target:
+                self._pending_dels.setdefault(origin, set()).add(item_id)
+                self._pending_moves[item_id] = (origin, target)
+            else:
+                self._pending_dels.get(origin, set()).discard(item_id)
+                self._pending_moves.pop(item_id, None)
         self._pending_puts.setdefault(target, {})[item_id] = record
         self._pending_index[item_id] = target
 
@@ -455,7 +462,8 @@ class Store:
                 if not doomed:
                     continue
                 im.apply({}, doomed)
-                if any(fm.set(i, False, False) for i in list(doomed)):
+                cleared = [fm.set(i, False, False) for i in doomed]  # a list: every flag must go
+                if any(cleared):
                     fm.write()
                 removed += len(doomed)
                 self._recount(m)

@@ -366,3 +366,68 @@ def test_append_only_commits_produce_the_same_file_content(store: Store, db: Pat
         assert [i["id"] for i in fresh.items()] == ["id-4", "id-3", "id-2", "id-1"]
         assert fresh.get("id-3")["summary"] == "caf\u00e9 \u202e \ud800"
         assert fresh.get("id-2")["title"] == "changed"
+
+
+# ---------------------------------------------------------------- randomised model check
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_operations_match_a_simple_model(db: Path, seed: int) -> None:
+    """Upserts, flags, prune and reopen in random order: items and counters match a plain dict."""
+    import random
+
+    rng = random.Random(seed)
+    committed: dict[str, dict] = {}
+    pending: dict[str, dict] = {}
+    store = Store.open(db)
+    months = ["2024-11", "2025-05", "2025-06"]
+    for step in range(60):
+        op = rng.random()
+        if op < 0.4:
+            batch = []
+            for _ in range(rng.randint(1, 8)):
+                n = rng.randint(0, 25)
+                pub = f"{rng.choice(months)}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z"
+                themes = [theme(t) for t in rng.sample(["export-controls", "gray-market", "enforcement"], rng.randint(0, 2))]
+                batch.append(item(n, pub, title=f"t{rng.randint(0, 2)}", themes=themes, starred=rng.random() < 0.2))
+            store.upsert_items(batch, now=NOW)
+            for it in batch:
+                prev = pending.get(it["id"])
+                flags = {"read": prev["read"], "starred": prev["starred"]} if prev else {"read": False, "starred": it["starred"]}
+                pending[it["id"]] = {**it, **flags}
+        elif op < 0.55:
+            store.commit()
+            committed = {k: dict(v) for k, v in pending.items()}
+        elif op < 0.8:
+            ids = rng.sample(sorted(pending) or ["none"], min(len(pending), rng.randint(1, 3)))
+            kw = rng.choice([{"read": True}, {"read": False}, {"starred": True}, {"starred": False}, {"read": True, "starred": True}])
+            changed = store.set_flags(ids, **kw)
+            expected = 0
+            for i in ids:
+                if i in pending:
+                    before = (pending[i]["read"], pending[i]["starred"])
+                    pending[i].update(kw)
+                    expected += before != (pending[i]["read"], pending[i]["starred"])
+                    if i in committed:
+                        committed[i].update(kw)
+            assert changed == expected
+        elif op < 0.9 and not store._has_pending():
+            cut = rng.choice([200, 300, 400])
+            removed = store.prune(keep_days=cut, now=NOW)
+            limit = (NOW.date() - __import__("datetime").timedelta(days=cut)).isoformat()
+            doomed = [i for i, r in committed.items() if r["published"][:10] < limit and not r["starred"]]
+            assert removed == len(doomed)
+            for i in doomed:
+                del committed[i]
+                del pending[i]
+        elif not store._has_pending():
+            store.close()
+            store = Store.open(db, readonly=rng.random() < 0.3) if False else Store.open(db)
+        got = {i["id"]: i for i in store.items()}
+        assert sorted(got) == sorted(committed), step
+        for i, rec in committed.items():
+            assert (got[i]["title"], got[i]["published"], got[i]["read"], got[i]["starred"], got[i]["themes"]) == (
+                rec["title"], rec["published"], rec["read"], rec["starred"], rec["themes"]), (step, i)
+        assert store.day_counts() == recount(store), step
+        assert store.total_items() == len(committed)
+    store.close()
