@@ -17,9 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--json", action="store_true", help="print a JSON array")
     ls.set_defaults(func=run_list)
 
-    add = fsub.add_parser("add", help="subscribe to an http(s) URL or a local feed file")
-    add.add_argument("source", metavar="URL_OR_PATH")
-    add.add_argument("--title", help="title override")
+    add = fsub.add_parser("add", help="subscribe to http(s) URLs or local feed files")
+    add.add_argument("sources", metavar="URL_OR_PATH", nargs="+")
+    add.add_argument("--title", help="title override (only with a single source)")
     add.add_argument("--category", help="category (OPML folder)")
     add.set_defaults(func=run_add)
 
@@ -105,17 +105,25 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
     from feeds.subscriptions import ConfigError, SubscriptionExists, add_subscription
 
-    source = normalise_source(args.source)
+    if args.title and len(args.sources) > 1:
+        raise CliError("--title needs a single URL_OR_PATH")
+    sources = [normalise_source(s) for s in args.sources]  # validate all before writing any
     ctx.paths.ensure()
     _load(ctx)  # creates the default file on first use, and refuses to touch a broken one
-    try:
-        sub = add_subscription(ctx.paths.feeds_file, source, title=args.title, category=args.category)
-    except SubscriptionExists:
-        raise CliError(f"already subscribed: {source}") from None
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
-    print(f"added {sub.url}" + (f" ({sub.title})" if sub.title else ""), file=ctx.out)
-    return 0
+    code = 0
+    for source in sources:
+        try:
+            sub = add_subscription(ctx.paths.feeds_file, source, title=args.title, category=args.category)
+        except SubscriptionExists:
+            if len(sources) == 1:
+                raise CliError(f"already subscribed: {source}") from None
+            ctx.warn(f"already subscribed: {source}")
+            code = 1
+            continue
+        except ConfigError as exc:
+            raise CliError(str(exc)) from None
+        print(f"added {sub.url}" + (f" ({sub.title})" if sub.title else ""), file=ctx.out)
+    return code
 
 
 def run_remove(args: argparse.Namespace, ctx: Context) -> int:
