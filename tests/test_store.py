@@ -431,3 +431,42 @@ def test_random_operations_match_a_simple_model(db: Path, seed: int) -> None:
         assert store.day_counts() == recount(store), step
         assert store.total_items() == len(committed)
     store.close()
+
+
+def test_threads_reading_starring_and_committing_together(store: Store) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def guard(fn):
+        def run() -> None:
+            try:
+                fn()
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+        return run
+
+    def writer() -> None:
+        with store.writer():
+            for b in range(15):
+                store.upsert_items([item(f"{b}-{j}", f"2025-06-{j % 20 + 1:02d}T10:00:00Z") for j in range(10)], now=NOW)
+                store.commit()
+
+    def starrer() -> None:
+        for _ in range(40):
+            ids = [i["id"] for i in store.items(limit=5)]
+            store.set_flags(ids, starred=True)
+
+    def reader() -> None:
+        for _ in range(40):
+            store.items(start=date(2025, 6, 3), end=date(2025, 6, 3))
+            store.day_counts()
+
+    threads = [threading.Thread(target=guard(f)) for f in (writer, starrer, reader, reader)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert store.total_items() == 150
+    assert store.day_counts() == recount(store)

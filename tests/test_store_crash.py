@@ -103,3 +103,44 @@ def test_sigkill_at_random_moments_never_loses_committed_work(tmp_path: Path) ->
         next_batch = max(committed | {next_batch - 1}) + 1
     assert kills >= 15
     assert len(committed) >= 10, "the writer never got far enough for the test to mean anything"
+
+
+CONCURRENT = textwrap.dedent(
+    """
+    import sys, datetime
+    sys.path.insert(0, sys.argv[3])
+    from store import Store
+    db, name = sys.argv[1], sys.argv[2]
+    now = datetime.datetime(2025, 6, 15, 12, 0)
+    store = Store.open(db)
+    for batch in range(12):
+        items = [{"id": f"{name}-{batch}-{j}", "feed": f"https://{name}.example/rss", "title": "t",
+                  "summary": "s", "themes": [], "published": f"2025-0{4 + j % 3}-{j + 1:02d}T10:00:00Z"}
+                 for j in range(10)]
+        store.upsert_items(items, now=now)
+        store.set_meta(name, batch)
+        store.commit()
+        store.set_flags([f"{name}-{batch}-0"], starred=True)
+    print("done", flush=True)
+    """
+)
+
+
+def test_two_processes_committing_at_once_lose_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    script = tmp_path / "concurrent.py"
+    script.write_text(CONCURRENT)
+    procs = [
+        subprocess.Popen([sys.executable, str(script), str(db), name, str(ROOT)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name in ("alpha", "beta", "gamma")
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert out.strip() == "done", err
+    with Store.open(db, readonly=True) as store:
+        stored = {i["id"]: i for i in store.items()}
+        assert len(stored) == 3 * 12 * 10
+        assert all(stored[f"{n}-{b}-0"]["starred"] for n in ("alpha", "beta", "gamma") for b in range(12))
+        assert [store.meta(n) for n in ("alpha", "beta", "gamma")] == [11, 11, 11]
+        assert store.day_counts() == _recount(store)
+        assert store.feed_item_counts() == {f"https://{n}.example/rss": 120 for n in ("alpha", "beta", "gamma")}
