@@ -109,9 +109,8 @@ def clean_line(s: str | None, max_len: int) -> str:
     """
     if not s or max_len <= 0:
         return ""
-    s = _NEWLINES.sub("\n", s)
     s = _strip_unsafe(s)
-    s = " ".join(s.split())
+    s = " ".join(s.split())  # str.split() also splits on \r, U+2028, U+00A0 and friends
     return _truncate(s, max_len)
 
 
@@ -124,10 +123,14 @@ def clean_text(s: str | None, max_len: int) -> str:
     """
     if not s or max_len <= 0:
         return ""
-    s = _NEWLINES.sub("\n", s)
+    # Each pass is guarded by a cheap substring test: most summaries need none of them.
+    if "\r" in s or "\u2028" in s or "\u2029" in s:
+        s = _NEWLINES.sub("\n", s)
     s = _strip_unsafe(s)
-    s = _TRAILING_WS.sub("\n", s)
-    s = _MANY_NEWLINES.sub("\n\n", s)
+    if " \n" in s or "\t\n" in s:
+        s = _TRAILING_WS.sub("\n", s)
+    if "\n\n\n" in s:
+        s = _MANY_NEWLINES.sub("\n\n", s)
     s = s.strip()
     s = _truncate(s, max_len)
     # A cut can leave "\n\n" + "…" fine, but never trailing whitespace: _truncate rstrips.

@@ -65,12 +65,21 @@ def _drop_comments(html: str) -> str:
             break
         pos = end + 3
     return "".join(out)
-_PARA = "\x00P"  # paragraph break marker; cleaned input cannot contain NUL
-_LINEBRK = "\x00L"
+_WS_TO_FOLD = re.compile(r"[\t\n\r\f]| {2}")
+
+
+class _Break(str):
+    """A line or paragraph break in the chunk list, told apart from text by its type
+    (a text chunk may well be a plain "\n" inside <pre>)."""
+
+
+_PARA = _Break("\n\n")
+_LINEBRK = _Break("\n")
 
 
 class _TextExtractor(HTMLParser):
-    """Collects text chunks and break markers; the caller joins and normalises them."""
+    """Collects text chunks and breaks; whitespace around breaks is trimmed as they are added,
+    so joining needs no regex pass over the result."""
 
     def __init__(self, max_chars: int) -> None:
         super().__init__(convert_charrefs=True)
@@ -80,6 +89,22 @@ class _TextExtractor(HTMLParser):
         self.skip_depth = 0
         self.skip_tag = ""
         self.pre_depth = 0
+        self.line_start = True
+
+    def _break(self, brk: _Break) -> None:
+        chunks = self.chunks
+        while chunks and type(chunks[-1]) is not _Break and not chunks[-1].strip(" "):
+            chunks.pop()
+        if not chunks:
+            return  # no break before any text
+        last = chunks[-1]
+        if type(last) is _Break:
+            if brk is _PARA:
+                chunks[-1] = _PARA
+        else:
+            chunks[-1] = last.rstrip(" ")
+            chunks.append(brk)
+        self.line_start = True
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.skip_depth:
@@ -92,22 +117,23 @@ class _TextExtractor(HTMLParser):
         if tag == "pre":
             self.pre_depth += 1
         if tag in _BLOCK:
-            self.chunks.append(_PARA)
+            self._break(_PARA)
         elif tag == "li":
-            self.chunks.append(_LINEBRK + "• ")
+            self._break(_LINEBRK)
+            self.chunks.append("• ")
         elif tag in _LINE:
-            self.chunks.append(_LINEBRK)
+            self._break(_LINEBRK)
         elif tag in ("td", "th"):
-            self.chunks.append(" ")
+            self.handle_data(" ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # <br/>, <p/>: a break but never a skip region or pre nesting.
         if self.skip_depth:
             return
         if tag in _BLOCK:
-            self.chunks.append(_PARA)
+            self._break(_PARA)
         elif tag in _LINE:
-            self.chunks.append(_LINEBRK)
+            self._break(_LINEBRK)
 
     def handle_endtag(self, tag: str) -> None:
         if self.skip_depth:
@@ -117,32 +143,22 @@ class _TextExtractor(HTMLParser):
         if tag == "pre" and self.pre_depth:
             self.pre_depth -= 1
         if tag in _BLOCK:
-            self.chunks.append(_PARA)
+            self._break(_PARA)
         elif tag in ("li", "tr", "dd", "dt"):
-            self.chunks.append(_LINEBRK)
+            self._break(_LINEBRK)
 
     def handle_data(self, data: str) -> None:
         if self.skip_depth or self.size > self.max_chars:
             return
-        if not self.pre_depth:
+        if not self.pre_depth and _WS_TO_FOLD.search(data):
             data = _WS.sub(" ", data)
+        if self.line_start:
+            data = data.lstrip(" ")
+            if not data:
+                return
+            self.line_start = False
         self.chunks.append(data)
         self.size += len(data)
-
-
-_BREAKS = re.compile(r"[ \t]*(?:\x00[PL][ \t]*)+")
-
-
-def _join(chunks: list[str]) -> str:
-    """Join chunks, turning each run of break markers into "\\n\\n" (any P) or "\\n"."""
-    text = "".join(chunks)
-
-    def _brk(m: re.Match[str]) -> str:
-        return "\n\n" if "\x00P" in m.group() else "\n"
-
-    text = _BREAKS.sub(_brk, text)
-    # Spaces at line starts come from HTML source indentation, not from the author.
-    return re.sub(r"\n[ ]+", "\n", text).strip()
 
 
 def html_to_plain(html: str, *, max_chars: int) -> str:
@@ -158,4 +174,4 @@ def html_to_plain(html: str, *, max_chars: int) -> str:
         parser.close()
     except (AssertionError, ValueError):  # html.parser's own errors on pathological input
         pass
-    return _join(parser.chunks)
+    return "".join(parser.chunks).strip()

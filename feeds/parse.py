@@ -108,7 +108,7 @@ def parse_feed(
     from feeds.entityguard import guard_entities
 
     text, entity_note = guard_entities(text)
-    parsed = _run_feedparser(to_utf8_xml(text), url)
+    parsed = _run_feedparser(to_utf8_xml(text))
     del text, body
 
     version = _get(parsed, "version") or ""
@@ -126,7 +126,7 @@ def parse_feed(
             raise FeedParseError("malformed", "; ".join(notes) or "not well-formed XML")
         raise FeedParseError("not-a-feed", "XML, but not RSS, RDF or Atom")
 
-    base = url  # feedparser has already applied xml:base and Content-Location
+    base = url  # feedparser has already applied xml:base
     entries: list[dict] = []
     dropped = 0
     for raw in raw_entries:
@@ -156,19 +156,19 @@ def parse_feed(
     )
 
 
-def _run_feedparser(data: bytes, url: str) -> Any:
+def _run_feedparser(data: bytes) -> Any:
     """Run feedparser on normalised UTF-8 bytes.
 
-    The Content-Type we pass is our own (the bytes are now UTF-8 whatever the server said);
-    Content-Location gives feedparser the base URL for relative links. Sanitising and
-    resolving URIs inside HTML content are off: we reduce that HTML to plain text anyway,
-    and they are the slowest part of feedparser.
+    The Content-Type we pass is our own (the bytes are now UTF-8 whatever the server said).
+    We do not pass Content-Location: with a base URL feedparser runs urljoin on every
+    element (a third of its time on the 50-item bench feed) and resolves non-URL guids into
+    URLs; ``safe_link`` resolves the links we keep against the feed URL instead, and
+    xml:base is still applied by feedparser. Sanitising and resolving URIs inside HTML
+    content are off too: we reduce that HTML to plain text anyway.
     """
     import feedparser
 
     response_headers = {"content-type": "application/xml; charset=utf-8"}
-    if url.startswith(("http://", "https://")):
-        response_headers["content-location"] = url
     return feedparser.parse(
         io.BytesIO(data),
         response_headers=response_headers,
