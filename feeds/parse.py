@@ -250,19 +250,52 @@ def _published(raw: Mapping[str, Any]) -> datetime | None:
     return None
 
 
-_SLASH_DATE = re.compile(r"^\s*(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+_SLASH_DATE = re.compile(
+    r"^\s*(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$"
+)
+# Month abbreviations of the languages seen in real feeds (it, pt, es, fr, de) that differ
+# from English; RFC 822 parsers only know the English ones.
+_MONTHS = {
+    "gen": "Jan", "ene": "Jan", "janv": "Jan", "fev": "Feb", "févr": "Feb", "fevr": "Feb",
+    "mars": "Mar", "mär": "Mar", "abr": "Apr", "avr": "Apr", "mag": "May", "mai": "May",
+    "giu": "Jun", "juin": "Jun", "lug": "Jul", "juil": "Jul", "ago": "Aug", "août": "Aug",
+    "set": "Sep", "sept": "Sep", "ott": "Oct", "out": "Oct", "okt": "Oct", "dic": "Dec",
+    "dez": "Dec", "déc": "Dec",
+}
+_RFC822ISH = re.compile(
+    r"^\s*(?:[^\W\d]{2,12}\.?,?\s+)?(\d{1,2})\s+([^\W\d]{3,5})\.?\s+(\d{2,4})\s+"
+    r"(\d{1,2}):?(\d{2})(?::(\d{2}))?\s*(.*)$"
+)
 
 
 def _fallback_date(value: str) -> datetime | None:
-    """``2020/1/10 14:33:00`` and similar (seen in Chinese forum feeds); no zone means UTC."""
-    m = _SLASH_DATE.match(value[:64])
+    """Dates feedparser misses or misreads; a missing zone means UTC.
+
+    ``2020/1/10 14:33:00`` (Chinese forum software), RFC 822 with Italian/Portuguese/...
+    day and month names (``mer, 16 nov 2022``, ``Seg, 24 Set 2018``), and times without a
+    colon (``03 Apr 02 1500 GMT``).
+    """
+    from email.utils import parsedate_to_datetime
+
+    value = value[:80]
+    m = _SLASH_DATE.match(value)
+    if m:
+        y, mo, d, h, mi, sec = (int(g) if g else 0 for g in m.groups())
+        try:
+            return datetime(y, mo, d, h, mi, sec, tzinfo=timezone.utc)
+        except ValueError:
+            return None
+    m = _RFC822ISH.match(value)
     if not m:
         return None
-    y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+    day, month, year, hour, minute, second, zone = m.groups()
+    month = _MONTHS.get(month.lower(), month.title())
+    text = f"{day} {month} {year} {hour}:{minute}:{second or '00'} {zone or '+0000'}"
     try:
-        return datetime(y, mo, d, h, mi, s, tzinfo=timezone.utc)
-    except ValueError:
+        dt = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def _entry(raw: Mapping[str, Any], *, base: str, url: str, now: datetime) -> dict | None:

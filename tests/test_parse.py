@@ -278,3 +278,25 @@ def test_local_path_feed_url() -> None:
     a, b = parse_feed(body.encode(), url="/home/me/feeds/local.xml", now=NOW).entries
     assert (a["link"], a["openable"]) == ("rel/a.html", False)
     assert (b["link"], b["openable"]) == ("https://e.com/y", True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("mer, 16 nov 2022 00:38:15 +0100", "2022-11-15T23:38:15Z"),  # Italian weekday
+        ("Seg, 24 Set 2018 19:42:40 -0300", "2018-09-24T22:42:40Z"),  # Portuguese month
+        ("03 Apr 02 1500 GMT", "2002-04-03T15:00:00Z"),  # no colon, 2-digit year
+    ],
+)
+def test_foreign_and_odd_rfc822_dates(raw: str, iso: str) -> None:
+    body = (f'<rss version="2.0"><channel><item><title>x</title><pubDate>{raw}</pubDate>'
+            "</item></channel></rss>").encode()
+    [e] = parse_feed(body, url=URL, now=NOW).entries
+    assert (e["published"], e["published_estimated"]) == (iso, False)
+
+
+def test_ambiguous_day_month_date_is_estimated_not_guessed() -> None:
+    body = (b'<rss version="2.0"><channel><item><title>x</title>'
+            b"<pubDate>08/02/2013 12:00:00</pubDate></item></channel></rss>")
+    [e] = parse_feed(body, url=URL, now=NOW).entries
+    assert (e["published"], e["published_estimated"]) == ("2025-11-28T12:00:00Z", True)
