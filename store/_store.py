@@ -32,6 +32,7 @@ from typing import Any
 
 from ._atomic import (
     atomic_write_json,
+    dump_json,
     check_schema,
     clean_temp_files,
     file_sig,
@@ -130,6 +131,24 @@ class Store:
         self.close()
 
     @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the writer lock for one write; re-read state first; forget caches on failure.
+
+        Why forget: a write that failed half-way (disk full, a corrupt file met mid-commit) may
+        leave parsed months holding changes that never reached the disk.
+        """
+        with self._lock.hold():
+            try:
+                self._load_state()
+                yield
+            except BaseException:
+                self._months.clear()
+                self._flags_cache.clear()
+                self._recent = None
+                self._state_sig = None  # the next read re-reads state.json
+                raise
+
+    @contextmanager
     def writer(self) -> Iterator["Store"]:
         """Hold the writer lock for a whole refresh (re-entrant within this process).
 
@@ -172,9 +191,15 @@ class Store:
         self._check_writable()
         now_iso = iso(now)
         result = UpsertResult()
+        batch = []
+        for incoming in items:
+            check_item(incoming)
+            try:  # a private deep copy, and a non-JSON value fails here rather than mid-commit
+                batch.append(json.loads(dump_json(incoming)))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"item {incoming['id']!r} is not JSON-serialisable: {exc}") from None
         with self._mutex:
-            for incoming in items:
-                check_item(incoming)
+            for incoming in batch:
                 item_id = incoming["id"]
                 existing, where = self._find_for_upsert(item_id, incoming.get("feed", ""), month_of(incoming))
                 record, status = merge(existing, incoming, now_iso)
@@ -291,8 +316,7 @@ class Store:
         with self._mutex:
             if not self._has_pending():
                 return
-            with self._lock.hold():
-                self._load_state()
+            with self._writing():
                 self._commit_items_and_flags()
                 for op in self._pending_state:
                     op(self._state)
@@ -393,10 +417,11 @@ class Store:
         if read is None and starred is None:
             return 0
         ids = list(dict.fromkeys(ids))
+        read = None if read is None else bool(read)
+        starred = None if starred is None else bool(starred)
         changed = 0
         with self._mutex:
-            with self._lock.hold():
-                self._load_state()
+            with self._writing():
                 self._drop_stale_caches()
                 by_month: dict[str, list[str]] = {}
                 for item_id in ids:
@@ -448,8 +473,7 @@ class Store:
         self._check_writable()
         cutoff = (now.date() - timedelta(days=keep_days)).isoformat()
         removed = 0
-        with self._mutex, self._lock.hold():
-            self._load_state()
+        with self._mutex, self._writing():
             for m in self._disk_months():
                 if m > cutoff[:7]:
                     continue
@@ -480,8 +504,7 @@ class Store:
         """
         self._check_writable()
         changed = 0
-        with self._mutex, self._lock.hold():
-            self._load_state()
+        with self._mutex, self._writing():
             for m in self._disk_months():
                 im = self._month(m, fresh=True)
                 fm = self._flags(m, fresh=True)
@@ -529,6 +552,8 @@ class Store:
         needle = text.casefold() if text else None
         wanted_feed = self._resolve(feed) if feed is not None else None
         out: list[dict] = []
+        if limit is not None and limit <= 0:
+            return out
         with self._mutex:
             self._sync()
             for m in sorted(self._state["months"], reverse=True):

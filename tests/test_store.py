@@ -277,6 +277,7 @@ def _seed(db: Path) -> None:
         ("state.json", b"\x00\x01garbage"),
         ("state.json", json.dumps({"_meta": {"schema": SCHEMA_VERSION + 1}}).encode()),
         ("state.json", b""),
+        ("recent.json", b'{"_meta": {"schema": 1}, "feeds": {"x": '),
     ],
 )
 def test_bad_files_raise_and_are_never_overwritten(db: Path, name: str, content: bytes) -> None:
@@ -470,3 +471,32 @@ def test_threads_reading_starring_and_committing_together(store: Store) -> None:
     assert errors == []
     assert store.total_items() == 150
     assert store.day_counts() == recount(store)
+
+
+def test_a_failed_commit_leaves_memory_and_disk_as_they_were(store: Store, db: Path) -> None:
+    import resource
+    import signal
+
+    store.upsert_items([item(1)], now=NOW)
+    store.commit()
+    before = (db / "items-2025-06.json").read_bytes()
+    with pytest.raises(ValueError):
+        store.upsert_items([item(2), item(3, extra=object())], now=NOW)
+    store.upsert_items([item(4, summary="x" * 5000)], now=NOW)
+    # A file-size limit makes the write fail half-way even for root (like a full disk would).
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (3000, hard))
+    try:
+        with pytest.raises(OSError):
+            store.commit()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+    assert (db / "items-2025-06.json").read_bytes() == before
+    assert not list(db.glob(".*.tmp"))
+    assert [i["id"] for i in store.items()] == ["id-1"]  # nothing half-applied shows in memory
+    store.commit()  # the buffered item is still there and lands now
+    assert sorted(i["id"] for i in store.items()) == ["id-1", "id-4"]
+    assert store.day_counts() == recount(store)
+    assert store.items(limit=0) == []
