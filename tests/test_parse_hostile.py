@@ -246,3 +246,42 @@ def test_gzipped_feed_is_decompressed() -> None:
     body = gzip.compress((HOSTILE / "duplicate_guids.xml").read_bytes())
     feed = parse_feed(body, url=URL, now=NOW)
     assert [e["title"] for e in feed.entries] == ["First telling", "Second telling"]
+
+
+# --- fuzzing: whatever the bytes, only FeedParseError escapes, and the record holds ----------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_field = st.lists(
+    st.sampled_from(list("ab <>&;#x1b[]/\"'=:\x1b\x9b\u202e\u200b\n\t") + [
+        "&#27;", "&amp;", "<![CDATA[", "]]>", "<p>", "</p>", "javascript:", "é", "\ud7ff"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_field, link=_field, guid=_field, date=_field, desc=_field)
+def test_fuzzed_rss_fields(title: str, link: str, guid: str, date: str, desc: str) -> None:
+    body = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+            f"<item><title>{title}</title><link>{link}</link><guid>{guid}</guid>"
+            f"<pubDate>{date}</pubDate><description>{desc}</description></item>"
+            "</channel></rss>").encode("utf-8", "surrogatepass")
+    try:
+        feed = parse_feed(body, url=URL, now=NOW)
+    except FeedParseError:
+        return
+    assert_all_text_safe(feed)
+    for e in feed.entries:
+        assert e["id"] and len(e["title"]) <= 500
+        assert e["openable"] == e["link"].lower().startswith(("http://", "https://"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_random_bytes_only_raise_feed_parse_error(body: bytes) -> None:
+    for candidate in (body, b"<rss>" + body, b'{"items": [' + body):
+        try:
+            parse_feed(candidate, url=URL, now=NOW)
+        except FeedParseError:
+            pass
