@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._atomic import AtomicJSONStorage, Sig, atomic_write_json, check_schema, file_sig, fsync_dir, read_json
+from ._atomic import AtomicJSONStorage, Sig, atomic_write_json, check_schema, fsync_dir, read_json
 from ._errors import SCHEMA_VERSION, StoreError
 
 ITEMS_TABLE = "items"
@@ -199,7 +199,3 @@ class FlagsMonth:
         payload: dict[str, Any] = {"_meta": {"schema": SCHEMA_VERSION, "month": self.month}, "flags": self.flags}
         self.sig = atomic_write_json(self.path, payload)
         return self.sig
-
-
-def current_sig(path: Path) -> Sig | None:
-    return file_sig(path)

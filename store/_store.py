@@ -18,7 +18,6 @@ differ), the month is recounted on the next open ("healing"). Reads show committ
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import threading
@@ -596,7 +595,7 @@ class Store:
     def feed_states(self) -> dict[str, dict]:
         with self._mutex:
             self._sync()
-            return copy.deepcopy(self._state["feeds"])
+            return json.loads(json.dumps(self._state["feeds"]))
 
     def feed_item_counts(self) -> dict[str, int]:
         """Stored items per feed URL (renamed feeds counted under their new URL); no item scan."""
@@ -632,7 +631,7 @@ class Store:
             self._sync()
             if key not in self._state["meta"]:
                 return default
-            return copy.deepcopy(self._state["meta"][key])
+            return json.loads(json.dumps(self._state["meta"][key]))
 
     def last_refresh(self) -> str | None:
         """ISO time of the last refresh commit: the pipeline sets meta "last_refresh" before commit()."""
