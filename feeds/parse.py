@@ -40,7 +40,6 @@ from feeds.sniff import (
     decode_body,
     gunzip_bounded,
     header_charset,
-    root_element,
     sniff_format,
     to_utf8_xml,
 )
@@ -123,7 +122,9 @@ def parse_feed(
         if fmt == "html":
             raise FeedParseError("not-a-feed", "an HTML page, not a feed")
         if _get(parsed, "bozo"):
-            raise FeedParseError("malformed", "; ".join(notes) or "not well-formed XML")
+            raise FeedParseError(
+                "malformed", clean_line("; ".join(notes), _WARNING_MAX) or "not well-formed XML"
+            )
         raise FeedParseError("not-a-feed", "XML, but not RSS, RDF or Atom")
 
     base = url  # feedparser has already applied xml:base
@@ -144,7 +145,7 @@ def parse_feed(
     title = _text_of(feed_meta, "title", TITLE_MAX, line=True)
     if not entries and not title and _get(parsed, "bozo"):
         # A broken document that yielded neither an entry nor a title: nothing usable.
-        raise FeedParseError("malformed", "; ".join(notes))
+        raise FeedParseError("malformed", clean_line("; ".join(notes), _WARNING_MAX))
     feed_link, _ = safe_link(_get(feed_meta, "link"), url)
     return ParsedFeed(
         title=title,
@@ -152,7 +153,7 @@ def parse_feed(
         entries=entries,
         ttl_seconds=_ttl(feed_meta),
         warning=clean_line("; ".join(notes), _WARNING_MAX) or None,
-        kind=_kind(version, root_element_from(parsed)),
+        kind=_kind(version, _root_hint(parsed)),
     )
 
 
@@ -177,7 +178,7 @@ def _run_feedparser(data: bytes) -> Any:
     )
 
 
-def root_element_from(parsed: Any) -> str:
+def _root_hint(parsed: Any) -> str:
     """Namespace-free root hint from feedparser's result (used only when version is empty)."""
     ns = _get(parsed, "namespaces") or {}
     if "http://www.w3.org/2005/Atom" in ns.values():
