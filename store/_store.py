@@ -169,11 +169,12 @@ class Store:
         self._pending_recent: dict[str, dict[str, str]] = {}
         self._pending_state: list[Callable[[dict], None]] = []
         self._pending_renames: list[tuple[str, str]] = []
+        self._pending_forget: set[str] = set()
 
     def _has_pending(self) -> bool:
         return bool(
             self._pending_puts or self._pending_dels or self._pending_flags
-            or self._pending_recent or self._pending_state
+            or self._pending_recent or self._pending_state or self._pending_forget
         )
 
     def upsert_items(self, items: Iterable[dict], *, now: datetime) -> UpsertResult:
@@ -266,10 +267,15 @@ class Store:
             self._pending_state.append(lambda s: s["feeds"].__setitem__(url, value))
 
     def remove_feed_state(self, url: str) -> None:
-        """Forget a feed's state at the next commit (its items stay)."""
+        """Forget a feed's state and recent ids at the next commit (its items stay).
+
+        Dropping the recent ids keeps recent.json bounded by the feeds still subscribed.
+        """
         self._check_writable()
         with self._mutex:
             self._pending_state.append(lambda s: s["feeds"].pop(url, None))
+            self._pending_recent.pop(url, None)
+            self._pending_forget.add(url)
 
     def rename_feed(self, old_url: str, new_url: str) -> None:
         """A feed moved (301/308): its state and recent ids move to ``new_url`` at the next commit.
@@ -319,7 +325,7 @@ class Store:
                 self._commit_items_and_flags()
                 for op in self._pending_state:
                     op(self._state)
-                if self._pending_recent or self._pending_renames:
+                if self._pending_recent or self._pending_renames or self._pending_forget:
                     self._write_recent(self._pending_renames)
                 self._write_state()
                 self._reset_pending()
@@ -810,6 +816,8 @@ class Store:
         for old, new in renames:
             if old in feeds:
                 feeds[new] = feeds.pop(old)
+        for url in self._pending_forget:
+            feeds.pop(url, None)
         for feed, ids in self._pending_recent.items():
             key = self._resolve(feed)
             entry = feeds.get(key) or {}

@@ -177,12 +177,17 @@ def test_feed_state_meta_and_rename(store: Store, db: Path) -> None:
     assert store.feed_states() == {}
     store.commit()
     assert store.last_refresh() == "2025-06-15T12:00:00Z"
+    store.upsert_items([item(9, feed="http://gone.example/rss")], now=NOW)
+    store.commit()
+    assert "http://gone.example/rss" in json.loads((db / "recent.json").read_text())["feeds"]
     store.remove_feed_state("http://gone.example/rss")
     store.rename_feed("http://old.example/rss", "https://new.example/rss")
     store.commit()
+    recent = json.loads((db / "recent.json").read_text())["feeds"]
+    assert set(recent) == {"https://new.example/rss"}
     assert store.feed_states() == {"https://new.example/rss": {"etag": "x"}}
     assert [i["feed"] for i in store.items(feed="https://new.example/rss")] == ["https://new.example/rss"]
-    assert store.feed_item_counts() == {"https://new.example/rss": 1}
+    assert store.feed_item_counts() == {"https://new.example/rss": 1, "http://gone.example/rss": 1}
     r = store.upsert_items([item(1, feed="https://new.example/rss")], now=NOW)
     assert r.unchanged == 1  # the rename alone is not a content change
     reopened = Store.open(db, readonly=True)
