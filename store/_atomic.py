@@ -188,6 +188,8 @@ class AtomicJSONStorage:
         """Set (with ``append_keys``) by the caller when the only change since the version on
         disk is new documents in this table, which must be the file's last key."""
         self.append_keys: list[str] = []
+        self.last_key: str | None = None
+        """A table kept as the file's last key, so later appends to it can take the fast path."""
 
     def read(self) -> dict | None:
         data, self.sig = read_json(self.path)
@@ -196,6 +198,8 @@ class AtomicJSONStorage:
     def write(self, data: dict) -> None:
         body = self._appended(data) if self.append_table else None
         self.append_table, self.append_keys = None, []
+        if body is None and self.last_key in data and list(data)[-1] != self.last_key:
+            data[self.last_key] = data.pop(self.last_key)  # TinyDB finds tables by name, not order
         self.sig = atomic_write_bytes(self.path, body if body is not None else dump_json(data))
 
     def _appended(self, data: dict) -> list[bytes | memoryview] | None:

@@ -49,6 +49,7 @@ class ItemsMonth:
         self.path = path
         self.month = month
         self._db = TinyDB(str(path), storage=_batching_middleware())
+        self._db.storage.storage.last_key = ITEMS_TABLE
         data = self._db.storage.read()
         self.sig: Sig | None = self._db.storage.storage.sig
         self._validate(data)
