@@ -452,7 +452,7 @@ class FeedsScreen(ModalScreen[None]):
                 key=row.url,
             )
         failing = sum(1 for r in data.rows if r.enabled and r.status == "error")
-        header = Text()
+        header = Text(no_wrap=True, overflow="ellipsis")
         header.append("Feeds", style="bold")
         header.append(f"  {len(data.rows)} subscription{'s' if len(data.rows) != 1 else ''}")
         if failing:
