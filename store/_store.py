@@ -5,8 +5,9 @@ Layout of ``db/`` (see docs/ARCHITECTURE.md):
 
 - ``items-YYYY-MM.json``: TinyDB file with the items whose ``published`` falls in that month.
 - ``flags-YYYY-MM.json``: ``{id: [read, starred]}`` for that month, so starring rewrites a small file.
-- ``state.json``: feed states, feed aliases (renames), meta, and per-month counters: per-day counts
+- ``state.json``: feed states, feed aliases (renames), and per-month counters: per-day counts
   and per-feed totals, each stamped with the sigs of the items/flags files they were counted from.
+- ``meta.json``: meta values (schema, last refresh, themes digest, export memory...).
 - ``recent.json``: per feed, the ids of its last two fetches -> month (see ``upsert_items``).
 - ``.lock``: the writer lock (fcntl.flock, holder's pid inside).
 
@@ -43,6 +44,7 @@ from ._month import FlagsMonth, ItemsMonth, flags_path, items_path
 from ._records import FLAG_FIELDS, check_item, count_month, iso, merge, month_of, tally, tally_flags, theme_ids
 
 STATE_FILE = "state.json"
+META_FILE = "meta.json"
 RECENT_FILE = "recent.json"
 LOCK_FILE = ".lock"
 RECENT_PER_FETCH = 500
@@ -65,7 +67,7 @@ class UpsertResult:
 
 
 def _empty_state() -> dict[str, Any]:
-    return {"_meta": {"schema": SCHEMA_VERSION}, "feeds": {}, "aliases": {}, "meta": {}, "months": {}}
+    return {"_meta": {"schema": SCHEMA_VERSION}, "feeds": {}, "aliases": {}, "months": {}}
 
 
 def _sig_list(sig: tuple | None) -> list | None:
@@ -90,6 +92,8 @@ class Store:
         self._state: dict[str, Any] = _empty_state()
         self._state_sig: tuple | None = None
         self._recent: dict[str, Any] | None = None
+        self._meta: dict[str, Any] | None = None
+        self._meta_sig: tuple | None = None
         self._months: OrderedDict[str, ItemsMonth] = OrderedDict()
         self._flags_cache: dict[str, FlagsMonth] = {}
         self._closed = False
@@ -144,6 +148,7 @@ class Store:
                 self._months.clear()
                 self._flags_cache.clear()
                 self._recent = None
+                self._meta = None
                 self._state_sig = None  # the next read re-reads state.json
                 raise
 
@@ -168,13 +173,14 @@ class Store:
         self._pending_index: dict[str, str] = {}
         self._pending_recent: dict[str, dict[str, str]] = {}
         self._pending_state: list[Callable[[dict], None]] = []
+        self._pending_meta: dict[str, Any] = {}
         self._pending_renames: list[tuple[str, str]] = []
         self._pending_forget: set[str] = set()
 
     def _has_pending(self) -> bool:
         return bool(
             self._pending_puts or self._pending_dels or self._pending_flags
-            or self._pending_recent or self._pending_state or self._pending_forget
+            or self._pending_recent or self._pending_state or self._pending_forget or self._pending_meta
         )
 
     def upsert_items(self, items: Iterable[dict], *, now: datetime) -> UpsertResult:
@@ -305,11 +311,15 @@ class Store:
             self._pending_renames.append((old_url, new_url))
 
     def set_meta(self, key: str, value: Any) -> None:
-        """Set a meta value at the next commit (e.g. "last_refresh" = ISO time, themes hash)."""
+        """Set a meta value at the next commit (e.g. "last_refresh" = ISO time, themes hash).
+
+        Meta lives in its own ``meta.json``, rewritten only by commits that set meta, so large
+        values (e.g. the export memory) never make starring or refreshing slower.
+        """
         self._check_writable()
         copied = json.loads(json.dumps(value))
         with self._mutex:
-            self._pending_state.append(lambda s: s["meta"].__setitem__(key, copied))
+            self._pending_meta[key] = copied
 
     def commit(self) -> None:
         """Write everything buffered: one atomic write per touched file, under the writer lock.
@@ -323,6 +333,8 @@ class Store:
                 return
             with self._writing():
                 self._commit_items_and_flags()
+                if self._pending_meta:
+                    self._write_meta()
                 for op in self._pending_state:
                     op(self._state)
                 if self._pending_recent or self._pending_renames or self._pending_forget:
@@ -635,9 +647,10 @@ class Store:
     def meta(self, key: str, default: Any = None) -> Any:
         with self._mutex:
             self._sync()
-            if key not in self._state["meta"]:
+            meta = self._read_meta()
+            if key not in meta:
                 return default
-            return json.loads(json.dumps(self._state["meta"][key]))
+            return json.loads(json.dumps(meta[key]))
 
     def last_refresh(self) -> str | None:
         """ISO time of the last refresh commit: the pipeline sets meta "last_refresh" before commit()."""
@@ -658,10 +671,11 @@ class Store:
                         loader()
                     except StoreError as exc:
                         problems.append(exc)
-            try:
-                self._read_recent()
-            except StoreError as exc:
-                problems.append(exc)
+            for reader in (self._read_recent, self._read_meta):
+                try:
+                    reader()
+                except StoreError as exc:
+                    problems.append(exc)
         return problems
 
     # ------------------------------------------------------------------ internals
@@ -781,6 +795,28 @@ class Store:
             if fm.sig != file_sig(fm.path):
                 del self._flags_cache[m]
         self._recent = None
+
+    def _read_meta(self) -> dict[str, Any]:
+        """meta.json's values, re-read only when another process replaced the file."""
+        path = self.db_dir / META_FILE
+        sig = file_sig(path)
+        if self._meta is None or sig != self._meta_sig:
+            data, sig = read_json(path)
+            if data is None:
+                data = {"_meta": {"schema": SCHEMA_VERSION}, "meta": {}}
+            check_schema(path, data["_meta"].get("schema") if isinstance(data.get("_meta"), dict) else None)
+            if not isinstance(data.get("meta"), dict):
+                raise StoreError(path, "has no meta object; it was left untouched.")
+            self._meta, self._meta_sig = data, sig
+        return self._meta["meta"]
+
+    def _write_meta(self) -> None:
+        """Under the lock: fresh read, apply the buffered values, one atomic write."""
+        self._meta = None
+        values = self._read_meta()
+        values.update(self._pending_meta)
+        self._meta_sig = atomic_write_json(self.db_dir / META_FILE, self._meta)
+        self._pending_meta = {}
 
     def _write_state(self) -> None:
         self._state_sig = atomic_write_json(self.db_dir / STATE_FILE, self._state)

@@ -250,6 +250,7 @@ def test_other_process_commits_are_seen_and_never_clobbered(db: Path) -> None:
     assert sorted(i["id"] for i in fresh.items()) == ["id-1", "id-2", "id-3"]
     assert fresh.get("id-2")["starred"] is True
     assert (fresh.meta("who"), fresh.meta("other")) == ("a", "b")
+    assert (a.meta("other"), b.meta("who")) == ("b", "a")  # each sees the other's meta
     assert fresh.day_counts() == recount(fresh)
     assert sorted(i["id"] for i in b.items()) == ["id-1", "id-2", "id-3"]
 
@@ -268,6 +269,7 @@ def _seed(db: Path) -> None:
     with Store.open(db) as s:
         s.upsert_items([item(1), item(2, "2025-05-01T00:00:00Z")], now=NOW)
         s.set_feed_state("https://a.example/rss", {"etag": "e"})
+        s.set_meta("last_refresh", "2025-06-15T12:00:00Z")
         s.commit()
         s.set_flags(["id-1"], starred=True)
 
@@ -283,6 +285,8 @@ def _seed(db: Path) -> None:
         ("state.json", json.dumps({"_meta": {"schema": SCHEMA_VERSION + 1}}).encode()),
         ("state.json", b""),
         ("recent.json", b'{"_meta": {"schema": 1}, "feeds": {"x": '),
+        ("meta.json", b"[1, 2]"),
+        ("meta.json", json.dumps({"_meta": {"schema": SCHEMA_VERSION + 1}, "meta": {}}).encode()),
     ],
 )
 def test_bad_files_raise_and_are_never_overwritten(db: Path, name: str, content: bytes) -> None:
@@ -292,6 +296,7 @@ def test_bad_files_raise_and_are_never_overwritten(db: Path, name: str, content:
     with pytest.raises(StoreError) as info:
         s = Store.open(db)
         s.items()
+        s.meta("last_refresh")
         s.upsert_items([item(5)], now=NOW)
         s.commit()
         s.set_flags(["id-1"], read=True)
