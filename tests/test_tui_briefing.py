@@ -209,12 +209,20 @@ async def test_expand_story_shows_other_sources(home):
         stories = app.screen.query_one(StoryList)
         while stories.highlighted_item not in ("a1", "a2"):
             await pilot.press("j")
-        assert "Other Daily" not in list_text(app) or "+1" in list_text(app)
+        lead = stories.highlighted_item
+        other = {"a1", "a2"} - {lead}
+        ids = lambda: [o.id for o in stories.options]  # noqa: E731
+        assert f"c:{other.pop()}" not in ids()
+        assert "+1" in str(stories.highlighted_option.prompt)
         await pilot.press("l")
-        assert "Other Daily" in list_text(app)
-        await pilot.press("j")
-        assert stories.highlighted_item in ("a1", "a2")
-        await pilot.press("space")
+        assert [i for i in ids() if i.startswith("c:")] == [f"c:{({'a1', 'a2'} - {lead}).pop()}"]
+        await pilot.press("j")  # the child row is a row like any other
+        assert stories.highlighted_item in ("a1", "a2") and stories.highlighted_item != lead
+        await pilot.press("space")  # collapsing from the child lands on the lead
+        assert not [i for i in ids() if i.startswith("c:")]
+        assert stories.highlighted_item == lead
+        await pilot.press("enter")  # enter on a collapsed multi-source story expands it
+        assert [i for i in ids() if i.startswith("c:")]
 
 
 async def test_o_opens_web_links_and_refuses_javascript(home):

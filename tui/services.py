@@ -153,6 +153,7 @@ class Services:
         self._cache_lock = threading.RLock()
         self._cache: OrderedDict[tuple[date, date], list[dict]] = OrderedDict()
         self._day_counts: dict[str, dict[str, int]] | None = None
+        self._ignore: Any = None
 
     # -- basics ---------------------------------------------------------------------------
 
@@ -208,6 +209,19 @@ class Services:
             if theme.id == theme_id:
                 return theme
         return None
+
+    def ignore_rules(self) -> Any:
+        """The ignore.toml rules (hide, never delete); a broken file warns once and hides nothing."""
+        if self._ignore is None:
+            from briefing.ignore import load_ignore_rules
+
+            path = getattr(self.paths, "ignore_file", None)
+            if path is None:
+                return None
+            self._ignore, warning = load_ignore_rules(path)
+            if warning and not self.theme_warning:
+                self.theme_warning = warning
+        return self._ignore
 
     def close(self) -> None:
         """Close the store if this object opened it (releases the writer lock)."""
@@ -349,22 +363,24 @@ class Services:
             except QueryError as exc:
                 query_error = str(exc)
         now = self.clock()
+        known = {t.id: t.title for t in self.themes.themes}
         briefing = build_briefing(
             items,
-            theme_titles=titles,
+            theme_titles=known,
             start=start,
             end=end,
             query=query,
+            ignore=self.ignore_rules(),
             unread_only=request.unread_only,
             theme_filter=request.theme,
             now=now,
         )
         groups = [
             ViewGroup(
-                theme=group.theme,
+                theme=group.theme or OTHER,
                 title=group.title,
                 stories=[
-                    ViewStory(lead=row.lead, others=list(row.others), theme=row.theme, badges=list(row.badges))
+                    ViewStory(lead=row.lead, others=list(row.others), theme=row.theme or OTHER, badges=list(row.badges))
                     for row in group.rows
                 ],
             )
@@ -429,18 +445,50 @@ class Services:
         return report
 
     def export(self, view: BriefingView, *, start: date | None = None, end: date | None = None) -> Path:
-        """Write the Markdown digest of a range (default: the view's) to the exports folder."""
-        from briefing.digest import render_digest
+        """Write the Markdown digest of the view (or of ``start..end``) to the exports folder.
+
+        Goes through ``briefing.digest.build_digest`` like ``chipwire export``, so a digest from
+        the app and from the CLI look the same; the view's theme filter, unread-only and query
+        carry over when exporting the view itself. An existing file of the same range gets a
+        numbered sibling rather than being overwritten.
+        """
+        from briefing.digest import build_digest, range_label, record_export
 
         req = view.request
-        if start is None or end is None:
+        whole_view = start is None or end is None
+        if whole_view:
             start, end = req.range
-        if (start, end) != req.range:
-            req = replace(req, day=start)
-        items = self.items_in(start, end) if (start, end) == view.request.range else self.store.items(start=start, end=end)
-        text = render_digest(items, themes=self.themes, start=start, end=end, now=self.clock())
+        assert start is not None and end is not None
+        query = None
+        if whole_view and req.query.strip():
+            from briefing.query import QueryError, parse_query
+
+            try:
+                query = parse_query(req.query, self.theme_ids)
+            except QueryError:
+                query = None
+        week = whole_view and req.weekly
+        with self.lock:
+            digest = build_digest(
+                self.store,
+                self.themes,
+                start=start,
+                end=end,
+                now=self.clock(),
+                theme_ids=[req.theme] if whole_view and req.theme else None,
+                unread=whole_view and req.unread_only,
+                query=query,
+                ignore=self.ignore_rules(),
+                week=week,
+            )
         self.paths.exports_dir.mkdir(parents=True, exist_ok=True)
-        name = f"chipwire-{start.isoformat()}" + (f"-to-{end.isoformat()}" if end != start else "") + ".md"
-        path = self.paths.exports_dir / name
-        path.write_text(text, encoding="utf-8")
+        label = range_label(start, end, week=week)
+        path = self.paths.exports_dir / f"chipwire-{label}.md"
+        n = 2
+        while path.exists():
+            path = self.paths.exports_dir / f"chipwire-{label}-{n}.md"
+            n += 1
+        path.write_text(digest.text, encoding="utf-8")
+        with self.lock:
+            record_export(self.store, digest, at=self.clock(), file=str(path))
         return path

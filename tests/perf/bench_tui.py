@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""TUI benchmark: the briefing app on a store of 50,000 items (a year, every theme).
+
+Run from the repository root with the project installed:
+
+    python tests/perf/bench_tui.py              # builds the store once (cached in /tmp), then measures
+    python tests/perf/bench_tui.py --items 5000 # a smaller store
+
+It prints figures, it does not assert. Targets (from the issue):
+
+- launch to first briefing painted <= 1.0 s (a fresh interpreter: imports, store open, first view);
+- 200 ``j`` presses <= 2 s in total;
+- switching day <= 100 ms (``[`` to the new view painted, days not seen before);
+- peak memory <= 250 MB (max RSS of the measuring process).
+
+The store is generated through the store API (``Store.upsert_items``) with fixed pseudo-random
+items, so runs are comparable; the measuring runs in a fresh interpreter so import time counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+THEMES = [
+    "compute-bottleneck", "export-controls", "compliant-chips", "frontier-demand", "domestic-alternatives",
+    "gray-market", "enforcement", "fragmentation", "supplier-concentration", "compute-geopolitics",
+]
+NOW = datetime(2026, 11, 28, 18, 0, tzinfo=timezone.utc)
+WORDS = ("Nvidia H20 export licence BIS Huawei Ascend SMIC TSMC cluster capex smuggling Singapore "
+         "indictment CUDA CANN tariff summit sovereign HBM gigawatt allocation shortage").split()
+
+
+def make_items(count: int, seed: int = 7) -> list[dict]:
+    """``count`` items spread over the 365 days before NOW, 1-3 themes each, some untagged."""
+    rng = random.Random(seed)
+    items = []
+    for n in range(count):
+        when = NOW - timedelta(seconds=rng.randrange(365 * 86400))
+        k = rng.choice((0, 1, 1, 2, 3))
+        themes = rng.sample(THEMES, k)
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(6, 14)))
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        items.append({
+            "id": f"bench-{n}",
+            "feed": f"https://feed{n % 60}.example/rss",
+            "feed_title": f"Feed {n % 60}",
+            "title": title,
+            "link": f"https://feed{n % 60}.example/{n}",
+            "openable": True,
+            "summary": " ".join(rng.choice(WORDS) for _ in range(60)),
+            "author": "",
+            "published": stamp,
+            "published_estimated": False,
+            "fetched": stamp,
+            "updated": stamp,
+            "read": False,
+            "starred": False,
+            "themes": [{"id": t, "score": 4.0 - i, "evidence": [rng.choice(WORDS)]} for i, t in enumerate(themes)],
+            "entities": [{"name": "Nvidia", "kind": "company"}],
+            "story": f"bench-{n - 1}" if n % 9 == 0 and n else f"bench-{n}",
+        })
+    return items
+
+
+def build_store(home: Path, count: int) -> float:
+    """Create the home's store through the store API; returns seconds taken."""
+    from store import Store
+    from store.home import HomePaths
+
+    paths = HomePaths(home)
+    paths.ensure()
+    started = time.perf_counter()
+    items = make_items(count)
+    store = Store.open(paths.db_dir)
+    try:
+        with store.writer():
+            for i in range(0, len(items), 5000):
+                store.upsert_items(items[i : i + 5000], now=NOW)
+                store.commit()
+            store.set_meta("last_refresh", NOW.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            store.commit()
+    finally:
+        store.close()
+    (home / "BENCH-READY").write_text(str(count))
+    return time.perf_counter() - started
+
+
+def measure(home: Path) -> dict:
+    """Run in a fresh interpreter: launch to first paint, 200 j, day switches, peak RSS."""
+    started = time.perf_counter()
+    import asyncio
+    import resource
+
+    from store.home import HomePaths
+    from tui.app import make_app
+
+    result: dict = {}
+
+    async def run() -> None:
+        app = make_app(HomePaths(home), now=NOW, opener=lambda url: None)
+        async with app.run_test(size=(160, 48)) as pilot:
+            screen = app.screen
+            while getattr(screen, "view", None) is None:
+                await pilot.pause(0.005)
+            await pilot.pause()
+            result["launch_s"] = time.perf_counter() - started
+            result["day"] = str(screen.request.day)
+            result["rows"] = len(screen.view.items)
+
+            t0 = time.perf_counter()
+            await pilot.press(*["j"] * 200)
+            result["j200_s"] = time.perf_counter() - t0
+
+            switches = []
+            for key in ["left_square_bracket"] * 8 + ["right_square_bracket"] * 4:
+                before = screen.view
+                t0 = time.perf_counter()
+                await pilot.press(key)
+                while screen.view is before:
+                    await pilot.pause(0.001)
+                await pilot.pause()
+                switches.append(time.perf_counter() - t0)
+            result["day_switch_ms_max"] = max(switches) * 1000
+            result["day_switch_ms_median"] = sorted(switches)[len(switches) // 2] * 1000
+
+            t0 = time.perf_counter()
+            await pilot.press("w")
+            before = screen.view
+            while screen.view is before:
+                await pilot.pause(0.001)
+            await pilot.pause()
+            result["week_switch_ms"] = (time.perf_counter() - t0) * 1000
+            result["week_rows"] = len(screen.view.items)
+
+    asyncio.run(run())
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--home", type=Path, default=None, help="where to build/keep the store")
+    parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure is not None:
+        print(json.dumps(measure(args.measure)))
+        return 0
+    home = args.home or Path(f"/tmp/chipwire-bench-tui-{args.items}")
+    ready = home / "BENCH-READY"
+    if not ready.exists() or ready.read_text() != str(args.items):
+        if home.exists():
+            import shutil
+
+            shutil.rmtree(home)
+        seconds = build_store(home, args.items)
+        print(f"built store: {args.items} items in {seconds:.1f} s at {home}")
+    out = subprocess.run([sys.executable, __file__, "--measure", str(home)], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        print(out.stderr, file=sys.stderr)
+        return out.returncode
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    targets = {"launch_s": 1.0, "j200_s": 2.0, "day_switch_ms_max": 100.0, "peak_rss_mb": 250.0}
+    print(f"store: {args.items} items; first day {figures['day']} with {figures['rows']} rows; "
+          f"week view {figures['week_rows']} rows")
+    for key, value in figures.items():
+        if isinstance(value, float):
+            target = targets.get(key)
+            verdict = "" if target is None else ("  ok" if value <= target else f"  OVER target {target}")
+            print(f"{key:22} {value:10.3f}{verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
