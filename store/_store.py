@@ -11,18 +11,20 @@ Layout of ``db/`` (see docs/ARCHITECTURE.md):
 - ``recent.json``: per feed, the ids of its last two fetches -> month (see ``upsert_items``).
 - ``.lock``: the writer lock (fcntl.flock, holder's pid inside).
 
-Consistency model: each file is replaced atomically, and files are written in the order items ->
-flags -> recent -> state. ``state.json`` is derived from the others except for feed states and
-meta; when a crash leaves a month's files newer than the counters recorded for them (their sigs
-differ), the month is recounted on the next open ("healing"). Reads show committed data only.
+Consistency model: each file is replaced atomically, and a commit writes items -> flags -> meta ->
+recent -> state. The counters in ``state.json`` are derived from the month files; when a crash
+leaves a month's files different from the sigs recorded with its counters, the month is
+recounted on the next open ("healing"). A crash between files can at worst lose the feed states
+of that refresh (the feeds are simply fetched again). Reads show committed data only.
+
+Every file carries a schema version. A file that is not valid JSON or has a newer schema raises
+StoreError naming it, and is never written; ``quarantine(path)`` moves it aside on request.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,29 +32,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ._atomic import (
-    atomic_write_json,
-    dump_json,
-    check_schema,
-    clean_temp_files,
-    file_sig,
-    read_json,
-)
-from ._errors import SCHEMA_VERSION, StoreError, StoreLocked
+from ._atomic import atomic_write_json, clean_temp_files, dump_json
+from ._cache import META_FILE, RECENT_FILE, DiskCache, sig_list
+from ._errors import StoreError, StoreLocked
 from ._lock import WriterLock
 from ._month import FlagsMonth, ItemsMonth, flags_path, items_path
-from ._records import FLAG_FIELDS, check_item, count_month, iso, merge, month_of, tally, tally_flags, theme_ids
+from ._records import FLAG_FIELDS, check_item, iso, merge, month_of, tally, tally_flags, theme_ids
 
-STATE_FILE = "state.json"
-META_FILE = "meta.json"
-RECENT_FILE = "recent.json"
 LOCK_FILE = ".lock"
 RECENT_PER_FETCH = 500
 """Ids remembered per feed per fetch (two fetches kept): bounds recent.json whatever a feed sends."""
-MONTH_CACHE = 24
-"""Items months kept parsed in memory (least recently used beyond that are dropped)."""
-
-_MONTH_FILE = re.compile(r"^items-(\d{4}-\d{2})\.json$")
 
 
 @dataclass
@@ -66,15 +55,7 @@ class UpsertResult:
     unchanged: int = 0
 
 
-def _empty_state() -> dict[str, Any]:
-    return {"_meta": {"schema": SCHEMA_VERSION}, "feeds": {}, "aliases": {}, "months": {}}
-
-
-def _sig_list(sig: tuple | None) -> list | None:
-    return list(sig) if sig is not None else None
-
-
-class Store:
+class Store(DiskCache):
     """Per-month TinyDB archive of items with flags, feed states, counters and meta.
 
     Thread-safe (one RLock guards all in-memory state; the TUI calls in from worker threads).
@@ -85,17 +66,10 @@ class Store:
 
     def __init__(self, db_dir: Path, *, readonly: bool) -> None:
         """Use ``Store.open``; this only sets fields."""
-        self.db_dir = Path(db_dir)
+        super().__init__(db_dir)
         self.readonly = readonly
         self._mutex = threading.RLock()
         self._lock = WriterLock(self.db_dir / LOCK_FILE)
-        self._state: dict[str, Any] = _empty_state()
-        self._state_sig: tuple | None = None
-        self._recent: dict[str, Any] | None = None
-        self._meta: dict[str, Any] | None = None
-        self._meta_sig: tuple | None = None
-        self._months: OrderedDict[str, ItemsMonth] = OrderedDict()
-        self._flags_cache: dict[str, FlagsMonth] = {}
         self._closed = False
         self._reset_pending()
 
@@ -342,20 +316,6 @@ class Store:
                 self._write_state()
                 self._reset_pending()
 
-    def _consistent(self, m: str, im: ItemsMonth, fm: FlagsMonth) -> dict | None:
-        """The month's counters if they match its files exactly (so deltas are valid), else None.
-
-        A month with no items file gets fresh empty counters.
-        """
-        entry = self._state["months"].get(m)
-        if entry is None:
-            if im.exists:
-                return None
-            entry = {"items_sig": None, "flags_sig": _sig_list(fm.sig), "days": {}, "feeds": {}}
-        if entry.get("items_sig") != _sig_list(im.sig) or entry.get("flags_sig") != _sig_list(fm.sig):
-            return None
-        return entry
-
     def _commit_items_and_flags(self) -> None:
         """Write buffered items (one write per month), then flags, adjusting counters by delta."""
         months = self._state["months"]
@@ -381,7 +341,7 @@ class Store:
             if entry is None:
                 recount.add(m)
             elif im.exists:
-                entry["items_sig"] = _sig_list(im.sig)
+                entry["items_sig"] = sig_list(im.sig)
                 months[m] = entry
             else:
                 months.pop(m, None)
@@ -418,7 +378,7 @@ class Store:
                 doc = im.by_id.get(item_id)
                 if doc is not None:
                     tally_flags(entry["days"], doc, old, new)
-            entry["flags_sig"] = _sig_list(sig)
+            entry["flags_sig"] = sig_list(sig)
         for m in sorted(recount):
             self._recount(m)
 
@@ -477,7 +437,7 @@ class Store:
                         continue
                     for doc, old, new in deltas:
                         tally_flags(entry["days"], doc, old, new)
-                    entry["flags_sig"] = _sig_list(sig)
+                    entry["flags_sig"] = sig_list(sig)
                 if state_dirty:
                     self._write_state()
         return changed
@@ -694,122 +654,6 @@ class Store:
         view["starred"] = starred
         return view
 
-    def _resolve(self, url: str) -> str:
-        aliases = self._state["aliases"]
-        for _ in range(16):
-            nxt = aliases.get(url)
-            if nxt is None or nxt == url:
-                break
-            url = nxt
-        return url
-
-    def _aliased(self, doc: dict) -> dict:
-        resolved = self._resolve(doc.get("feed", ""))
-        return doc if resolved == doc.get("feed", "") else {**doc, "feed": resolved}
-
-    def _disk_months(self) -> list[str]:
-        """Months that have an items file, ascending (from the directory, not from state)."""
-        try:
-            names = [p.name for p in self.db_dir.iterdir()]
-        except FileNotFoundError:
-            return []
-        return sorted(m.group(1) for m in map(_MONTH_FILE.match, names) if m)
-
-    def _month(self, m: str, *, fresh: bool = False) -> ItemsMonth:
-        cached = self._months.get(m)
-        if cached is not None and (not fresh or cached.sig == file_sig(cached.path)):
-            self._months.move_to_end(m)
-            return cached
-        month = ItemsMonth(items_path(self.db_dir, m), m)
-        self._months[m] = month
-        while len(self._months) > MONTH_CACHE:
-            self._months.popitem(last=False)
-        return month
-
-    def _flags(self, m: str, *, fresh: bool = False) -> FlagsMonth:
-        """Flags of a month. ``fresh`` always re-reads: it is small, and mtime granularity is coarse."""
-        cached = self._flags_cache.get(m)
-        if cached is not None and not fresh:
-            return cached
-        fm = FlagsMonth(flags_path(self.db_dir, m), m)
-        self._flags_cache[m] = fm
-        return fm
-
-    def _recount(self, m: str) -> None:
-        im = self._month(m, fresh=True)
-        fm = self._flags(m)
-        if fm.sig != file_sig(fm.path):
-            fm = self._flags(m, fresh=True)
-        if not im.exists:
-            self._state["months"].pop(m, None)
-            return
-        days, feeds = count_month(im.by_id.values(), fm.flags)
-        self._state["months"][m] = {
-            "items_sig": _sig_list(im.sig),
-            "flags_sig": _sig_list(fm.sig),
-            "days": days,
-            "feeds": feeds,
-        }
-
-    def _load_state(self) -> None:
-        """(Re)read state.json and heal counters of months whose files changed behind it."""
-        path = self.db_dir / STATE_FILE
-        data, sig = read_json(path)
-        if data is None:
-            data = _empty_state()
-        else:
-            meta = data.get("_meta")
-            check_schema(path, meta.get("schema") if isinstance(meta, dict) else None)
-            for key, value in _empty_state().items():
-                if not isinstance(data.get(key), dict):
-                    data[key] = value
-        self._state = data
-        self._state_sig = sig
-        months = self._state["months"]
-        on_disk = self._disk_months()
-        for m in list(months):
-            if m not in on_disk:
-                del months[m]
-        for m in on_disk:
-            entry = months.get(m)
-            if (
-                entry is None
-                or entry.get("items_sig") != _sig_list(file_sig(items_path(self.db_dir, m)))
-                or entry.get("flags_sig") != _sig_list(file_sig(flags_path(self.db_dir, m)))
-            ):
-                self._recount(m)
-
-    def _sync(self) -> None:
-        """Before a read: pick up another process's commits (one stat when nothing changed)."""
-        if file_sig(self.db_dir / STATE_FILE) == self._state_sig:
-            return
-        self._load_state()
-        self._drop_stale_caches()
-
-    def _drop_stale_caches(self) -> None:
-        """Forget cached files another process has replaced since we read them."""
-        for m, im in list(self._months.items()):
-            if im.sig != file_sig(im.path):
-                del self._months[m]
-        for m, fm in list(self._flags_cache.items()):
-            if fm.sig != file_sig(fm.path):
-                del self._flags_cache[m]
-        self._recent = None
-
-    def _read_meta(self) -> dict[str, Any]:
-        """meta.json's values, re-read only when another process replaced the file."""
-        path = self.db_dir / META_FILE
-        sig = file_sig(path)
-        if self._meta is None or sig != self._meta_sig:
-            data, sig = read_json(path)
-            if data is None:
-                data = {"_meta": {"schema": SCHEMA_VERSION}, "meta": {}}
-            check_schema(path, data["_meta"].get("schema") if isinstance(data.get("_meta"), dict) else None)
-            if not isinstance(data.get("meta"), dict):
-                raise StoreError(path, "has no meta object; it was left untouched.")
-            self._meta, self._meta_sig = data, sig
-        return self._meta["meta"]
-
     def _write_meta(self) -> None:
         """Under the lock: fresh read, apply the buffered values, one atomic write."""
         self._meta = None
@@ -817,28 +661,6 @@ class Store:
         values.update(self._pending_meta)
         self._meta_sig = atomic_write_json(self.db_dir / META_FILE, self._meta)
         self._pending_meta = {}
-
-    def _write_state(self) -> None:
-        self._state_sig = atomic_write_json(self.db_dir / STATE_FILE, self._state)
-
-    def _read_recent(self) -> dict[str, Any]:
-        path = self.db_dir / RECENT_FILE
-        data, _ = read_json(path)
-        if data is None:
-            return {"_meta": {"schema": SCHEMA_VERSION}, "feeds": {}}
-        meta = data.get("_meta")
-        check_schema(path, meta.get("schema") if isinstance(meta, dict) else None)
-        if not isinstance(data.get("feeds"), dict):
-            data["feeds"] = {}
-        return data
-
-    def _recent_hint(self, feed: str, item_id: str) -> str | None:
-        if self._recent is None:
-            self._recent = self._read_recent()
-        entry = self._recent["feeds"].get(self._resolve(feed)) or self._recent["feeds"].get(feed)
-        if not entry:
-            return None
-        return entry.get("last", {}).get(item_id) or entry.get("prev", {}).get(item_id)
 
     def _remember_recent(self, feed: str, item_id: str, month: str) -> None:
         ids = self._pending_recent.setdefault(feed, {})
@@ -861,22 +683,3 @@ class Store:
             feeds[key] = {"last": last, "prev": entry.get("last", {})}
         atomic_write_json(self.db_dir / RECENT_FILE, data)
         self._recent = data
-
-    def _locate(self, item_id: str) -> str | None:
-        """Month holding a committed item: memory first, then recent.json hints, then every month."""
-        for m in reversed(self._months):
-            if item_id in self._months[m].by_id:
-                return m
-        if self._recent is None:
-            self._recent = self._read_recent()
-        tried = set(self._months)
-        for entry in self._recent["feeds"].values():
-            hint = entry.get("last", {}).get(item_id) or entry.get("prev", {}).get(item_id)
-            if hint and hint not in tried:
-                tried.add(hint)
-                if item_id in self._month(hint).by_id:
-                    return hint
-        for m in reversed(self._disk_months()):
-            if m not in tried and item_id in self._month(m).by_id:
-                return m
-        return None
