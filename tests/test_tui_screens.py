@@ -241,6 +241,14 @@ async def test_feeds_screen_keys_go_back_and_do_not_stack(home):
         await pilot.press("f")  # the app's feeds key does not push a second feeds screen
         await pilot.pause()
         assert app.screen is screen and len(app.screen_stack) == 2
+        await pilot.press("ctrl+p", *"add a")  # the palette offers the feeds screen's actions
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AddFeedModal)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

@@ -18,6 +18,7 @@ Rules this module keeps:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,6 +27,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -364,6 +366,39 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(False)
 
 
+# -- command palette -------------------------------------------------------------------------
+
+
+class FeedsCommands(Provider):
+    """The feeds screen's actions by name in ctrl+p (habit 9: every key is also a command)."""
+
+    COMMANDS: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("Add a feed", "add_feed", "subscribe to a URL or a local feed file"),
+        ("Remove selected feed", "remove_feed", "unsubscribe; stored items are kept"),
+        ("Refresh selected feed", "refresh_feed", "fetch it now, ignoring its schedule"),
+        ("Back to the briefing", "back", "close the feeds screen"),
+    )
+
+    def _hits(self) -> list[tuple[str, Any, str]]:
+        screen = self.screen
+        if not isinstance(screen, FeedsScreen):
+            return []
+        return [(name, partial(screen.run_action, action), help_text) for name, action, help_text in self.COMMANDS]
+
+    async def discover(self) -> Hits:
+        """Shown before anything is typed."""
+        for name, callback, help_text in self._hits():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Fuzzy match the feeds commands."""
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._hits():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
 # -- the screen ------------------------------------------------------------------------------
 
 
@@ -376,6 +411,7 @@ class FeedsScreen(ModalScreen[None]):
     """
 
     CSS_PATH = SCREENS_CSS
+    COMMANDS = {FeedsCommands}
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("a", "add_feed", "Add", id="feeds.add"),
         Binding("d,delete", "remove_feed", "Remove", id="feeds.remove"),
