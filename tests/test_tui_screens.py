@@ -370,3 +370,38 @@ async def test_welcome_refresh_runs_the_briefing_refresh(tmp_path: Path, faultse
         await settle(pilot)
         assert any("new item" in m for m in notifications(app)), notifications(app)
         assert briefing.services.store.total_items() > 0
+
+
+# -- pure helpers (no app) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seconds, expected", [
+    (0, "just now"), (59, "just now"), (60, "1m ago"), (3599, "59m ago"), (3600, "1h ago"),
+    (86399, "23h ago"), (86400, "1d ago"), (-1800, "in 30m"), (-30, "in <1m"), (-2 * 86400, "in 2d"),
+])
+def test_relative_time(seconds, expected):
+    from datetime import timedelta
+
+    from tui.screens.feeds import relative_time
+
+    assert relative_time(NOW - timedelta(seconds=seconds), NOW) == expected
+
+
+def test_when_text_and_truncate():
+    from tui.screens.feeds import truncate, when_text
+
+    assert when_text(None, NOW) == "never"
+    assert when_text("not a time", NOW, never="-") == "-"
+    assert when_text("2025-11-29T05:30:00Z", NOW) == "2h ago · 29 Nov 05:30"
+    assert truncate("abcdef", 6) == "abcdef" and truncate("abcdefg", 6) == "abcde…"
+
+
+def test_detail_text_is_plain_text_for_every_row_shape():
+    from tui.screens.feeds import FeedRow, detail_text
+
+    assert "Press a to add one" in detail_text(None, NOW).plain
+    row = FeedRow(url="https://x.example/[b]", title="[@click=app.quit]t[/]", enabled=False, status="ok")
+    text = detail_text(row, NOW)
+    assert text.plain.startswith("[@click=app.quit]t[/]") and "https://x.example/[b]" in text.plain
+    assert "disabled in feeds.toml" in text.plain
+    assert not any("@click" in str(span.style) for span in text.spans)
