@@ -398,18 +398,13 @@ def _refresh_locked(
         pending.append((res, digest))
 
     # Parse + tag every changed body while other feeds are still downloading: in a process pool
-    # when there is enough work to share across cores. The pool is started (and the tagger and
-    # feedparser imported) before the event loop runs, so fork happens while single-threaded.
+    # when there is enough work to share across cores. The pool is started before the event loop
+    # runs, so a fork happens while single-threaded (see _start_pool).
     now_iso = iso(now)
     pool: ProcessPoolExecutor | None = None
+    warm: list[Any] = []
     if len(requests) >= POOL_MIN_BODIES and (os.cpu_count() or 1) > 1:
-        import feeds.parse  # noqa: F401  (warm import inherited by forked workers)
-
-        _get_tagger(themes_file)
-        workers = min(len(requests), os.cpu_count() or 2)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
-                                   initargs=(themes_file,))
-        list(pool.map(_noop, range(workers)))
+        pool, warm = _start_pool(min(len(requests), os.cpu_count() or 2), themes_file)
     jobs: dict[str, tuple] = {}
     futures: dict[str, Any] = {}
 
@@ -418,10 +413,12 @@ def _refresh_locked(
         on_fetched(res)
         if len(pending) > before:
             job = (res.body or b"", res.url, dict(res.headers), now_iso, fetch_settings.max_bytes, themes_file)
+            jobs[res.url] = job
             if pool is not None:
-                futures[res.url] = pool.submit(_parse_job, job)
-            else:
-                jobs[res.url] = job
+                try:
+                    futures[res.url] = pool.submit(_parse_job, job)
+                except Exception:  # the pool broke before this body: it is parsed inline below
+                    pass
 
     results: list["FetchResult"] = []
     try:
@@ -432,8 +429,11 @@ def _refresh_locked(
             if res.url in futures:
                 try:
                     outputs.append(futures[res.url].result())
-                except Exception as exc:  # a worker died (e.g. out of memory): that feed fails alone
-                    outputs.append(("error", ("parser", f"parser process failed: {type(exc).__name__}")))
+                except Exception as exc:
+                    if not _pool_ever_worked(warm):  # no worker ever started: not this feed's fault
+                        outputs.append(_parse_job(jobs[res.url]))
+                    else:  # a worker died (e.g. out of memory on this body): the feed fails, not the refresh
+                        outputs.append(("error", ("parser", f"parser process failed: {type(exc).__name__}")))
             else:
                 outputs.append(_parse_job(jobs[res.url]))
     finally:
@@ -513,6 +513,41 @@ def _parse_job(job: tuple) -> tuple[str, Any]:
 
 def _noop(_: int) -> None:
     """Warm-up task: makes the pool start its workers before the event loop runs."""
+
+
+def _pool_ever_worked(warm: list[Any]) -> bool:
+    """Did any warm-up task complete? If not, the pool never had a live worker."""
+    return any(f.done() and not f.cancelled() and f.exception() is None for f in warm)
+
+
+def _start_pool(workers: int, themes_file: str | None) -> tuple[ProcessPoolExecutor | None, list[Any]]:
+    """Start the parse pool before the event loop runs; (None, []) (parse inline) if it cannot start.
+
+    With ``fork`` the workers must exist before asyncio starts threads, and they inherit the
+    parent's imports and compiled tagger, so both are prepared here and the warm-up is waited
+    for (a fork is milliseconds). With ``forkserver``/``spawn`` (the app, or any process with
+    threads) each worker imports and compiles for itself, which takes seconds on a busy machine:
+    the warm-up is only submitted, so that start-up overlaps the downloads instead of delaying
+    them, and the parent does not compile a tagger it will never use. Returns the pool and its
+    warm-up futures.
+    """
+    context = _pool_context()
+    forking = context.get_start_method() == "fork"
+    if forking:
+        import feeds.parse  # noqa: F401  (warm import inherited by forked workers)
+
+        _get_tagger(themes_file)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                               initargs=(themes_file,))
+    try:
+        warm = [pool.submit(_noop, i) for i in range(workers)]
+        if forking:
+            for future in warm:
+                future.result()
+    except Exception:  # no processes on this system (limits, sandbox): parsing inline still works
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None, []
+    return pool, warm
 
 
 def _move_feed(paths: HomePaths, store: "Store", old: str, new: str) -> None:
