@@ -440,7 +440,12 @@ def _refresh_locked(
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    for (res, digest), (kind, payload) in zip(pending, outputs):
+    # Subscription order, not download order: when feeds share a guid (cross-posting), the first
+    # subscription owns the item on every run, and it is stored (and counted new) once.
+    order = {sub.url: i for i, sub in enumerate(subs)}
+    parsed_in_order = sorted(zip(pending, outputs), key=lambda p: order.get(p[0][0].url, len(order)))
+    claimed: set[str] = set()
+    for (res, digest), (kind, payload) in parsed_in_order:
         sub = by_url[res.url]
         title = sub.title or states.get(res.url, {}).get("title") or res.url
         if kind == "error":
@@ -458,7 +463,9 @@ def _refresh_locked(
             entry["feed"] = res.url
             entry["feed_title"] = feed_title
             entries.append(entry)
-        parsed_items.extend(entries)
+        owned = [e for e in entries if e["id"] not in claimed]
+        claimed.update(e["id"] for e in owned)
+        parsed_items.extend(owned)
         state = base_state(res.url)
         next_fetch, reason = _schedule(sub, settings, now, ttl=parsed.ttl_seconds, max_age=res.max_age,
                                        retry_after=None)
@@ -472,7 +479,7 @@ def _refresh_locked(
         state_updates[res.url] = state
         outcome = FeedOutcome(res.url, feed_title, "ok", message, http_status=res.http_status, entries=len(entries),
                               warning=parsed.warning, moved_to=res.moved_to, elapsed=res.elapsed)
-        outcome._ids = [e["id"] for e in entries]  # type: ignore[attr-defined]
+        outcome._ids = [e["id"] for e in owned]  # type: ignore[attr-defined]
         finish(outcome)
 
     if parsed_items:
@@ -492,7 +499,6 @@ def _refresh_locked(
                 state_updates[outcome.url]["message"] = outcome.message
     new_set = set(report.new_ids)
     report.new_items = [item for item in parsed_items if item["id"] in new_set]
-    order = {sub.url: i for i, sub in enumerate(subs)}
     report.outcomes.sort(key=lambda o: order.get(o.url, len(order)))
 
     for url, state in state_updates.items():
