@@ -196,6 +196,10 @@ def test_one_refresh_with_good_feeds_and_every_fault(tmp_path: Path, faultserver
     assert feed0 <= set(stored)
     assert len(stored) == 3 * 20 + 20
     assert sum(counts.values()) == len(stored)
+    # ...owned by the first subscription that carries them, whichever download finished first.
+    assert counts[faults["redirect/302/3"]] == 20 and outcomes[faults["redirect/302/3"]].new == 20
+    assert all(outcomes[faults[n]].new == 0 for n in ("gzip", "br", "deflate-raw", "truncated"))
+    assert report.updated_ids == [] and len(report.new_ids) == len(set(report.new_ids)) == 80
     for url in good:
         assert all(t["id"] for i in stored.values() if i["feed"] == url for t in i["themes"])
     # Gzip, brotli and raw deflate bodies decode to the same titles the plain feed has.
@@ -499,3 +503,25 @@ def test_failing_hook_warns_but_exit_code_stays_0(tmp_path: Path, faultserver: F
     assert "exited 3" in r.stderr and "hook went wrong" in r.stderr
     assert "Traceback" not in r.stderr
     assert read_store(paths).feed_item_counts()[url] == 20
+
+
+# --------------------------------------------------------------------------- shared guids
+
+
+def test_an_item_carried_by_two_feeds_is_new_once_and_owned_by_the_first(tmp_path: Path,
+                                                                           faultserver: FaultServer) -> None:
+    """Cross-posted entries (one guid in two feeds) are one item: counted new once, not also
+    'updated' by the second feed, and owned by the first subscription whatever order the
+    downloads finish in (the first feed answers last here)."""
+    first = faultserver.register_feed("/first.xml", rss([("shared", "TSMC Arizona fab ships"), ("a", "A only")]))
+    second = faultserver.register_feed("/second.xml", rss([("shared", "TSMC Arizona fab ships"), ("b", "B only")]))
+    paths = make_home(tmp_path, [Subscription(first + "?delay=0.3"), Subscription(second)])
+    first += "?delay=0.3"
+    report = refresh(paths, settings=fast_settings(), now=NOW)
+    assert sorted(report.new_ids) == ["urn:test:a", "urn:test:b", "urn:test:shared"]
+    assert report.updated_ids == []
+    outcomes = by_url(report)
+    assert (outcomes[first].entries, outcomes[first].new, outcomes[first].updated) == (2, 2, 0)
+    assert (outcomes[second].entries, outcomes[second].new, outcomes[second].updated) == (2, 1, 0)
+    assert read_store(paths).get("urn:test:shared")["feed"] == first
+    assert read_store(paths).feed_item_counts() == {first: 2, second: 1}
