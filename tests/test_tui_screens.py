@@ -81,7 +81,7 @@ def urls(paths: HomePaths) -> list[str]:
 
 async def test_feeds_screen_rows_details_and_hostile_text(home):
     app = make(home)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_feeds(pilot)
         table = screen.query_one(DataTable)
         assert [k.value for k in table.rows] == [OK_URL, ERROR_URL, HOSTILE_URL, NEVER_URL, DISABLED_URL]
@@ -131,7 +131,7 @@ async def test_broken_feeds_toml_is_shown_not_repaired(home):
     broken = "[[feed]]\nurl = 12\n"
     home.feeds_file.write_text(broken, encoding="utf-8")
     app = make(home)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_feeds(pilot)
         assert screen.query_one(DataTable).row_count == 0
         text = detail(screen)
@@ -145,7 +145,7 @@ async def test_add_feed_validates_and_persists_to_feeds_toml(home, tmp_path: Pat
     monkeypatch.chdir(tmp_path)
     before = home.feeds_file.read_text(encoding="utf-8")
     app = make(home)
-    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         screen = await open_feeds(pilot)
 
         async def add(source: str) -> None:
@@ -186,7 +186,7 @@ async def test_add_feed_validates_and_persists_to_feeds_toml(home, tmp_path: Pat
 
 async def test_remove_feed_asks_then_persists(home):
     app = make(home)
-    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         screen = await open_feeds(pilot)
         await select(pilot, screen, ERROR_URL)
         await pilot.press("d")
@@ -213,7 +213,7 @@ async def test_refresh_fetches_only_the_selected_feed(tmp_path: Path, faultserve
     live = faultserver.feed_url(0)
     add_subscription(paths.feeds_file, live, title="Loopback Wire")
     app = make(paths)
-    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         screen = await open_feeds(pilot)
         await select(pilot, screen, live)
         assert screen.selected.status == "never"
@@ -234,7 +234,7 @@ async def test_refresh_fetches_only_the_selected_feed(tmp_path: Path, faultserve
 
 async def test_feeds_screen_keys_go_back_and_do_not_stack(home):
     app = make(home)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, BriefingScreen)  # no welcome: this home is not new
         screen = await open_feeds(pilot)
