@@ -503,9 +503,11 @@ def _refresh_locked(
 
     for url, state in state_updates.items():
         store.set_feed_state(url, state)
-    # Permanent redirects move the subscription (its state and items follow).
+    # Permanent redirects move the subscription (its state and items follow) — but only to a
+    # feed: a 301 to a parked-domain page or other non-feed must not lose the old URL.
+    failed = {o.url for o in report.outcomes if o.failed}
     for res in results:
-        if res.moved_to and res.moved_to != res.url and res.status != "error":
+        if res.moved_to and res.moved_to != res.url and res.url not in failed:
             _move_feed(paths, store, res.url, res.moved_to)
     store.set_meta("last_refresh", iso(now))
     store.commit()
