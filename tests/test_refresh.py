@@ -525,3 +525,18 @@ def test_an_item_carried_by_two_feeds_is_new_once_and_owned_by_the_first(tmp_pat
     assert (outcomes[second].entries, outcomes[second].new, outcomes[second].updated) == (2, 1, 0)
     assert read_store(paths).get("urn:test:shared")["feed"] == first
     assert read_store(paths).feed_item_counts() == {first: 2, second: 1}
+
+
+def test_permanent_redirect_to_a_non_feed_does_not_move(tmp_path: Path, faultserver: FaultServer) -> None:
+    """A 301 to a parked-domain page: the feed fails, and the subscription must stay where it was."""
+    faultserver.register_feed("/feed/0.xml", b"<!doctype html><html><body>This domain is for sale</body></html>",
+                              content_type="text/html; charset=utf-8")
+    old = faultserver.fault_url("redirect/301/1")
+    paths = HomePaths(tmp_path / "home").ensure()
+    original = FEEDS_TOML.format(url=old, other=faultserver.feed_url(5))
+    paths.feeds_file.write_text(original, encoding="utf-8")
+    report = refresh(paths, settings=fast_settings(), now=NOW)
+    o = by_url(report)[old]
+    assert (o.status, o.error_kind) == ("error", "not-a-feed")
+    assert paths.feeds_file.read_text(encoding="utf-8") == original
+    assert read_store(paths).feed_states()[old]["consecutive_failures"] == 1
