@@ -15,7 +15,7 @@ import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Input, Static
 
-from snapshot_apps.data import HOSTILE_TITLE, NOW, build_home
+from snapshot_apps.data import HOSTILE_TITLE, NOW
 from snapshot_apps.screens_app import (
     DISABLED_URL, ERROR_MESSAGE, ERROR_URL, HOSTILE_URL, NEVER_URL, OK_URL, build_screens_home,
 )
