@@ -9,6 +9,8 @@ ordered by kind (chip, company, agency, place) and then by first appearance, tit
 
 from __future__ import annotations
 
+import bisect
+
 import re
 import tomllib
 from dataclasses import dataclass
@@ -98,11 +100,19 @@ class EntityTable:
                     found.append((m.start(), entity))
                     taken.append(m.span())
         if self._exact_pattern is not None:
+            # ``taken`` comes from one finditer: sorted and non-overlapping, so the only span
+            # that can overlap [start, end) is the last one starting before ``end`` (bisect).
+            # A linear scan here made a long summary full of names quadratic.
+            starts = [a for a, _ in taken]
             for m in self._exact_pattern.finditer(text):
                 entity = self._exact_entity(m.group())
+                if entity is None:
+                    continue
                 # A longer case-insensitive alias ("Ascend 910B") already covers this span.
-                if entity is not None and not any(a < m.end() and m.start() < b for a, b in taken):
-                    found.append((m.start(), entity))
+                i = bisect.bisect_left(starts, m.end()) - 1
+                if i >= 0 and taken[i][1] > m.start():
+                    continue
+                found.append((m.start(), entity))
         if not found:
             return []
         found = [(p, e) for p, e in found if not e.unless or not any(u in low for u in e.unless)]
