@@ -452,6 +452,25 @@ def test_process_pool_stores_the_same_items_as_inline(tmp_path: Path, faultserve
     assert any(json.loads(v[4]) for v in a.values())  # the comparison includes real tags
 
 
+def test_a_pool_that_cannot_start_falls_back_to_inline(tmp_path: Path, faultserver: FaultServer,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """No processes to be had (RLIMIT_NPROC, a sandbox): the feeds are still parsed and stored."""
+    import errno
+
+    class NoProcesses(pipeline.ProcessPoolExecutor):  # type: ignore[misc, name-defined]
+        def _spawn_process(self) -> None:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", NoProcesses)
+    monkeypatch.setattr(pipeline, "POOL_MIN_BODIES", 2)
+    faultserver.items = 3
+    urls = [faultserver.feed_url(i) for i in (20, 21)]
+    paths = make_home(tmp_path, [Subscription(u) for u in urls])
+    report = refresh(paths, settings=fast_settings(), now=NOW)
+    assert [(o.status, o.new) for o in report.outcomes] == [("ok", 3), ("ok", 3)]
+    assert read_store(paths).feed_item_counts() == {u: 3 for u in urls}
+
+
 # --------------------------------------------------------------------------- 7. concurrent writers
 
 
