@@ -209,7 +209,12 @@ def seed_store(home: Path, count: int, now: datetime) -> float:
             batch = []
     if batch:
         store.upsert_items(batch, now=now)
-        store.commit()
+    # A real archive was tagged by the themes in force; without this the refresh under test
+    # would (rightly) re-tag all 50,000 items first, which is a different figure.
+    from briefing.themes import load_builtin
+
+    store.set_meta("themes_digest", load_builtin().digest)
+    store.commit()
     store.close()
     return time.perf_counter() - start
 
