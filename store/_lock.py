@@ -9,7 +9,6 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,25 +40,7 @@ class WriterLock:
             if self._depth:
                 self._depth += 1
                 return
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            deadline = time.monotonic() + self.timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        pid = _read_pid(fd)
-                        os.close(fd)
-                        who = f"pid {pid}" if pid else "an unknown pid"
-                        raise StoreLocked(
-                            self.path,
-                            f"the store is being written by another chipwire process ({who}). "
-                            "Wait for it to finish (e.g. a refresh) and try again; the lock frees "
-                            "itself when that process exits.",
-                            pid,
-                        ) from None
-                    time.sleep(0.02)
+            fd = _acquire_fd(self.path, self.timeout)
             # Fixed width, so no truncate is needed (a truncate costs a metadata journal commit).
             os.pwrite(fd, f"{os.getpid():<20}\n".encode(), 0)
             self._fd = fd
@@ -84,6 +65,75 @@ class WriterLock:
             yield
         finally:
             self.release()
+
+
+def _acquire_fd(path: Path, timeout: float) -> int:
+    """An fd holding an exclusive flock on ``path``, waiting up to ``timeout`` seconds.
+
+    Waits in a blocking flock (on a helper thread, so the wait can time out) rather than by
+    polling: the kernel wakes a blocked waiter the moment the lock is released, whereas a poller
+    can keep missing the short gaps of a busy writer and starve. On timeout the helper keeps
+    the fd; if it gets the lock later it releases it at once, so nothing leaks but the fd.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        if timeout <= 0:
+            os.close(fd)
+            raise _locked(path) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    got = threading.Event()
+    guard = threading.Lock()
+    outcome = {"cancelled": False, "ok": False}
+
+    def wait_for_it() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            os.close(fd)
+            got.set()
+            return
+        with guard:
+            if outcome["cancelled"]:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+                return
+            outcome["ok"] = True
+        got.set()
+
+    threading.Thread(target=wait_for_it, name="chipwire-store-lock", daemon=True).start()
+    got.wait(timeout)
+    with guard:
+        if outcome["ok"]:
+            return fd
+        outcome["cancelled"] = True
+    raise _locked(path)
+
+
+def _locked(path: Path) -> StoreLocked:
+    pid = _read_pid_at(path)
+    who = f"pid {pid}" if pid else "an unknown pid"
+    return StoreLocked(
+        path,
+        f"the store is being written by another chipwire process ({who}). Wait for it to finish "
+        "(e.g. a refresh) and try again; the lock frees itself when that process exits.",
+        pid,
+    )
+
+
+def _read_pid_at(path: Path) -> int | None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return _read_pid(fd)
+    finally:
+        os.close(fd)
 
 
 def _read_pid(fd: int) -> int | None:

@@ -523,3 +523,26 @@ def test_a_failed_commit_leaves_memory_and_disk_as_they_were(store: Store, db: P
     assert sorted(i["id"] for i in store.items()) == ["id-1", "id-4"]
     assert store.day_counts() == recount(store)
     assert store.items(limit=0) == []
+
+
+def test_lock_wait_times_out_then_recovers_and_a_waiter_gets_it_when_freed(tmp_path: Path) -> None:
+    import threading
+
+    from store._lock import WriterLock
+
+    path = tmp_path / ".lock"
+    holder, waiter = WriterLock(path, timeout=0.2), WriterLock(path, timeout=0.2)
+    holder.acquire()
+    with pytest.raises(StoreLocked) as info:
+        waiter.acquire()
+    assert info.value.pid == os.getpid()
+    assert not waiter.held
+    holder.release()
+    waiter.acquire()  # the abandoned wait let go of its late grab
+    waiter.release()
+    holder.acquire()
+    threading.Timer(0.1, holder.release).start()
+    waiter.timeout = 5
+    waiter.acquire()  # woken when the holder lets go, well before the timeout
+    assert waiter.held
+    waiter.release()
