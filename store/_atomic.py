@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._errors import SCHEMA_VERSION, StoreError
+from ._errors import SCHEMA_VERSION, UNTOUCHED, StoreError
 
 TMP_SUFFIX = ".tmp"
 
@@ -111,7 +111,7 @@ def read_json(path: Path) -> tuple[dict | None, Sig | None]:
     finally:
         os.close(fd)
     raw = b"".join(chunks)
-    hint = "It was left untouched; move it aside with `chipwire db quarantine` (or by hand) to start that file afresh."
+    hint = UNTOUCHED
     if not raw.strip():
         raise StoreError(path, f"is empty, which chipwire never writes. {hint}")
     try:
@@ -126,7 +126,7 @@ def read_json(path: Path) -> tuple[dict | None, Sig | None]:
 def check_schema(path: Path, schema: Any) -> None:
     """Refuse files from a newer chipwire (or with a nonsense version) so they are never rewritten."""
     if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
-        raise StoreError(path, f"has no valid schema version ({schema!r}); it was left untouched.")
+        raise StoreError(path, f"has no valid schema version ({schema!r}). {UNTOUCHED}")
     if schema > SCHEMA_VERSION:
         raise StoreError(
             path,

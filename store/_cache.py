@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import atomic_write_json, check_schema, file_sig, read_json
-from ._errors import SCHEMA_VERSION, StoreError
+from ._errors import SCHEMA_VERSION, UNTOUCHED, StoreError
 from ._month import FlagsMonth, ItemsMonth, flags_path, items_path
 from ._records import count_month
 
@@ -196,7 +196,7 @@ class DiskCache:
                 data = {"_meta": {"schema": SCHEMA_VERSION}, "meta": {}}
             check_schema(path, data["_meta"].get("schema") if isinstance(data.get("_meta"), dict) else None)
             if not isinstance(data.get("meta"), dict):
-                raise StoreError(path, "has no meta object; it was left untouched.")
+                raise StoreError(path, f"has no meta object. {UNTOUCHED}")
             self._meta, self._meta_sig = data, sig
         return self._meta["meta"]
 

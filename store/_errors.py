@@ -9,6 +9,10 @@ SCHEMA_VERSION = 1
 never written to, so an older chipwire cannot silently downgrade a newer one's data."""
 
 
+UNTOUCHED = "It was left untouched; move it aside with `chipwire store quarantine FILE` to start that file afresh."
+"""Appended to corrupt-file messages: what happened to the file and what the user can do."""
+
+
 class StoreError(Exception):
     """A store file cannot be used as it is (corrupt, newer schema, read-only misuse).
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import AtomicJSONStorage, Sig, atomic_write_json, check_schema, fsync_dir, read_json
-from ._errors import SCHEMA_VERSION, StoreError
+from ._errors import SCHEMA_VERSION, UNTOUCHED, StoreError
 
 ITEMS_TABLE = "items"
 META_TABLE = "_meta"
@@ -63,15 +63,15 @@ class ItemsMonth:
             return
         meta = data.get(META_TABLE)
         if not isinstance(meta, dict) or not meta:
-            raise StoreError(self.path, "has no _meta table with a schema version; it was left untouched.")
+            raise StoreError(self.path, f"has no _meta table with a schema version. {UNTOUCHED}")
         first = next(iter(meta.values()))
         check_schema(self.path, first.get("schema") if isinstance(first, dict) else None)
         table = data.get(ITEMS_TABLE, {})
         if not isinstance(table, dict):
-            raise StoreError(self.path, "has an items table that is not an object; it was left untouched.")
+            raise StoreError(self.path, f"has an items table that is not an object. {UNTOUCHED}")
         for doc in table.values():
             if not (isinstance(doc, dict) and isinstance(doc.get("id"), str) and isinstance(doc.get("published"), str)):
-                raise StoreError(self.path, "holds an item without id/published; it was left untouched.")
+                raise StoreError(self.path, f"holds an item without id/published. {UNTOUCHED}")
 
     def _reindex(self) -> None:
         data = self._db.storage.read() or {}
@@ -171,7 +171,7 @@ class FlagsMonth:
             check_schema(path, meta.get("schema") if isinstance(meta, dict) else None)
             flags = data.get("flags")
             if not isinstance(flags, dict):
-                raise StoreError(path, "has no flags object; it was left untouched.")
+                raise StoreError(path, f"has no flags object. {UNTOUCHED}")
             self.flags = flags
 
     def get(self, item_id: str) -> tuple[bool, bool]:
