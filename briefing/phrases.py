@@ -23,6 +23,7 @@ Phrase syntax (documented for users at the top of ``data/themes.toml``):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 #: Between two words or two letter/digit runs: space, hyphen, or nothing.
@@ -41,6 +42,16 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 _RUNS = re.compile(r"[a-z]+|[0-9]+|[^a-z0-9]+")
+
+#: The plural/possessive endings :func:`_word_regex` gives a phrase's last word. In the combined
+#: pattern they are cut off every phrase and matched once after the trie (:data:`_ENDING`):
+#: repeated ~900 times they were 60% of the pattern's text, and parsing that text was most of
+#: the cost of building a tagger. The combined pattern therefore finds a few spans a single
+#: phrase would not ("chipes"); the caller decides which phrases a span really matches
+#: (see :func:`span_variants`), so that only costs a look-up.
+_ENDINGS = frozenset({"(?:s|es|'s|’s)?", "(?:es|'s|’s)?", "(?:s|'s|’s)?"})
+_ENDING = "(?:s|es|'s|’s)?"
+_STRIP_ENDING = re.compile(r"(?:'s|’s|s)$")
 
 
 class PhraseError(ValueError):
@@ -90,8 +101,12 @@ def _word_regex(word: str, last: bool) -> str:
     return body
 
 
+@lru_cache(maxsize=8192)
 def phrase_regex(phrase: str) -> str:
-    """The regex source (for lower-cased text, without word boundaries) of one phrase."""
+    """The regex source (for lower-cased text, without word boundaries) of one phrase.
+
+    Cached: validating a themes file and compiling the tagger ask for the same ~1,000 phrases.
+    """
     if phrase.startswith("re:"):
         source = phrase[3:]
         try:
@@ -197,8 +212,12 @@ def compile_phrases(phrases: Iterable[str]) -> re.Pattern[str]:
         if phrase.startswith("re:"):
             raw.append(source)
         else:
-            sequences.append(_tokens(source))
-    branches = [b for b in [_trie_regex(sequences)] if b]
+            tokens = _tokens(source)
+            if tokens[-1] in _ENDINGS:
+                tokens = tokens[:-1]
+            sequences.append(tokens)
+    trie = _trie_regex(sequences)
+    branches = [trie + _ENDING] if trie else []
     if raw:
         branches.append(_gated(raw))
     return re.compile(r"(?<![\w])(?:" + "|".join(branches) + r")(?![\w])")
@@ -257,6 +276,17 @@ def _first_chars(source: str) -> set[str] | None:
         return first(list(p.parse(source)))
     except Exception:
         return None
+
+
+def span_variants(part: str) -> tuple[str, ...]:
+    """``part``, then ``part`` without a plural/possessive ending when it has one.
+
+    A span found by :func:`compile_phrases` may carry the shared ending after a phrase that
+    takes none of its own (a ``*`` stem: "smuggler’s"); matching the variants against the
+    single-phrase patterns recovers exactly the phrases the span contains.
+    """
+    bare = _STRIP_ENDING.sub("", part)
+    return (part, bare) if bare and bare != part else (part,)
 
 
 def compile_one(phrase: str) -> re.Pattern[str]:

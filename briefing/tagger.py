@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import Iterable
 
-from briefing.phrases import compile_one, compile_phrases, lower_same_length, normalise_phrase
+from briefing.phrases import compile_one, compile_phrases, lower_same_length, normalise_phrase, span_variants
 from briefing.themes import ThemeSet
 
 _MAX_EVIDENCE = 5
@@ -35,8 +37,7 @@ _TOKEN = re.compile(r"[^\s\-]+")
 @dataclass(frozen=True)
 class _CompiledRule:
     weight: float
-    #: One bit mask per group (bit i = atom i); the rule fires when every mask hits.
-    groups: tuple[int, ...]
+    #: Bits of the rule's groups (bit i = distinct group i); the rule fires when all are set.
     mask: int
 
 
@@ -49,60 +50,72 @@ class _CompiledTheme:
     triggers: int
 
 
+class _SpanMasks(dict):
+    """Matched span -> bit mask of the rule groups it satisfies, computed on first sight.
+
+    A ``dict`` subclass with ``__missing__`` so the hot loop can map spans to masks with
+    ``map(cache.__getitem__, spans)`` entirely in C. Safe to share between threads: the worst
+    case under a race is computing one entry twice.
+    """
+
+    def __init__(self, compute) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, span: str) -> int:
+        mask = self._compute(span)
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[span] = mask
+        return mask
+
+
 class Tagger:
     """Compiles a :class:`~briefing.themes.ThemeSet` once; :meth:`tag` is then cheap.
 
-    Atoms are numbered and sets of atoms are Python ints used as bit masks: checking a rule is
-    a couple of integer ANDs, far cheaper than set operations at tens of thousands of items a
-    second. Instances may be shared between threads (the span cache is a plain dict whose
-    worst case under a race is computing one entry twice).
+    Rules only ever ask "does this group of phrases occur?", so what a matched span means is
+    reduced once to the set of *groups* it satisfies, kept as a bit mask (a Python int; bit i =
+    distinct group i, ~200 of them). Checking a rule is then one AND and one compare on a small
+    int. Instances may be shared between threads.
     """
 
     def __init__(self, themeset: ThemeSet) -> None:
         self.themeset = themeset
         self.title_weight = themeset.title_weight
         expanded = {name: _expand(name, themeset.concepts) for name in themeset.concepts}
-        raw_themes: list[tuple[int, object, list[tuple[float, list[set[str]]]]]] = []
-        atoms: set[str] = set()
+        group_bit: dict[frozenset[str], int] = {}
+        raw_themes: list[tuple[int, object, list[tuple[float, int]]]] = []
         for index, theme in enumerate(themeset.themes):
             rules = []
             for rule in theme.rules:
-                groups = []
+                mask = 0
                 for group in rule.groups:
                     keys: set[str] = set()
                     for term in group:
                         keys.update(expanded[term[1:]] if term.startswith("@") else (normalise_phrase(term),))
-                    groups.append(keys)
-                    atoms |= keys
-                rules.append((rule.weight, groups))
+                    frozen = frozenset(keys)
+                    bit = group_bit.setdefault(frozen, 1 << len(group_bit))
+                    mask |= bit
+                rules.append((rule.weight, mask))
             raw_themes.append((index, theme, rules))
-        self._atoms = sorted(atoms)
-        bit = {atom: 1 << i for i, atom in enumerate(self._atoms)}
-
-        def mask_of(keys: Iterable[str]) -> int:
-            m = 0
-            for key in keys:
-                m |= bit[key]
-            return m
-
+        #: Atom (normalised phrase) -> bits of the groups that contain it.
+        atom_groups: dict[str, int] = {}
+        for keys, bit in group_bit.items():
+            for atom in keys:
+                atom_groups[atom] = atom_groups.get(atom, 0) | bit
+        self._atom_groups = atom_groups
+        self._atoms = sorted(atom_groups)
         themes: list[_CompiledTheme] = []
         for index, theme, rules in raw_themes:
-            compiled = []
-            for weight, groups in rules:
-                masks = tuple(mask_of(g) for g in groups)
-                total = 0
-                for m in masks:
-                    total |= m
-                compiled.append(_CompiledRule(weight, masks, total))
+            compiled = tuple(_CompiledRule(weight, mask) for weight, mask in rules)
             triggers = 0
             for rule in compiled:
                 if rule.weight > 0:
                     triggers |= rule.mask
             threshold = theme.threshold if theme.threshold is not None else themeset.threshold
-            themes.append(_CompiledTheme(theme.id, index, threshold, tuple(compiled), triggers))
+            themes.append(_CompiledTheme(theme.id, index, threshold, compiled, triggers))
         self._themes = tuple(themes)
         self._score = _build_scorer(self._themes, self.title_weight)
-        self._bit = bit
         self._pattern = compile_phrases(self._atoms)
         # Single-phrase patterns are compiled lazily: only spans never seen before need them,
         # and compiling all ~1,000 up front would triple start-up time.
@@ -111,7 +124,7 @@ class Tagger:
             first = "" if atom.startswith("re:") else atom[0]
             self._single.setdefault(first, []).append(atom)
         self._compiled_single: dict[str, re.Pattern[str]] = {}
-        self._span_masks: dict[str, int] = {}
+        self._span_masks = _SpanMasks(self._mask_of_span)
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -127,48 +140,47 @@ class Tagger:
         for i in range(len(tokens)):
             for j in range(i, len(tokens)):
                 part = span[tokens[i][0]:tokens[j][1]]
-                for atom in (*self._single.get(part[0], ()), *raw):
-                    regex = compiled.get(atom)
-                    if regex is None:
-                        regex = compiled[atom] = compile_one(atom)
-                    if regex.fullmatch(part):
-                        result.add(atom)
+                for variant in span_variants(part):
+                    # Raw regexes see the part as found; only phrases get the shared ending cut.
+                    candidates = (*self._single.get(part[0], ()), *raw) if variant is part else self._single.get(part[0], ())
+                    for atom in candidates:
+                        regex = compiled.get(atom)
+                        if regex is None:
+                            regex = compiled[atom] = compile_one(atom)
+                        if regex.fullmatch(variant):
+                            result.add(atom)
         return result
 
     def _mask_of_span(self, span: str) -> int:
-        """Bit mask of :meth:`atoms_of` (cached: the same spans recur across items)."""
+        """Group bits of :meth:`atoms_of` (cached by :class:`_SpanMasks`)."""
         mask = 0
+        groups = self._atom_groups
         for atom in self.atoms_of(span):
-            mask |= self._bit[atom]
-        if len(self._span_masks) >= _CACHE_LIMIT:
-            self._span_masks.clear()
-        self._span_masks[span] = mask
+            mask |= groups[atom]
         return mask
 
     def scan(self, title: str, summary: str) -> tuple[int, int, list[str], list[str]]:
-        """One pass over the item: (present mask, title mask, title spans, summary spans).
+        """One pass over the item: (present groups, title groups, title spans, summary spans).
 
         ``findall`` (strings, no match objects) is markedly faster than ``finditer``; positions
-        are only needed to quote evidence, which :func:`_evidence` recovers for tagged items.
+        are only needed to quote evidence, which is recovered for tagged items only. Spans are
+        lower-cased text.
         """
-        cache = self._span_masks
         find = self._pattern.findall
-        title_spans = find(lower_same_length(title)) if title else []
-        summary_spans = find(lower_same_length(summary)) if summary else []
-        in_title = 0
-        for key in title_spans:
-            mask = cache.get(key)
-            in_title |= self._mask_of_span(key) if mask is None else mask
-        present = in_title
-        for key in summary_spans:
-            mask = cache.get(key)
-            present |= self._mask_of_span(key) if mask is None else mask
+        get = self._span_masks.__getitem__
+        title_spans = find(_lower(title)) if title else []
+        summary_spans = find(_lower(summary)) if summary else []
+        in_title = reduce(or_, map(get, title_spans), 0)
+        present = reduce(or_, map(get, summary_spans), in_title)
         return present, in_title, title_spans, summary_spans
 
     def present_atoms(self, title: str, summary: str) -> set[str]:
         """The atoms found in an item (for debugging lexicons)."""
-        present = self.scan(title, summary)[0]
-        return {atom for atom, b in self._bit.items() if present & b}
+        title_spans, summary_spans = self.scan(title or "", summary or "")[2:]
+        out: set[str] = set()
+        for span in {*title_spans, *summary_spans}:
+            out |= self.atoms_of(span)
+        return out
 
     def tag(self, title: str, summary: str) -> list[dict]:
         """The item's themes: ``[{"id", "score", "evidence"}]``, best first; ``[]`` if none."""
@@ -181,33 +193,71 @@ class Tagger:
         if not scored:
             return []
         scored.sort(key=lambda r: (-r[0], r[1]))
-        hits = self._hits(title, title_spans) + self._hits(summary, summary_spans)
+        # Evidence: distinct spans in order of first appearance (title first). Positions are
+        # recovered only for the spans that end up quoted, not for every hit of every item.
+        spans = list(dict.fromkeys(title_spans + summary_spans))
+        masks = list(map(self._span_masks.__getitem__, spans))
         themes = self._themes
+        if "".join(spans).isascii():
+            # Distinct lower-case ASCII spans never fold together, so the de-duplication the
+            # contract asks for is already done: take each theme's first five citations.
+            picks = [[i for i, m in enumerate(masks) if m & evidence][:_MAX_EVIDENCE] for _, _, evidence in scored]
+            needed = set()
+            for pick in picks:
+                needed.update(pick)
+            quotes = _quote(spans, needed, title, summary, title_spans, summary_spans)
+            return [
+                {"id": themes[index].id, "score": round(score, 2), "evidence": [quotes[i] for i in pick]}
+                for (score, index, _), pick in zip(scored, picks)
+            ]
+        quotes = _quote(spans, set(range(len(spans))), title, summary, title_spans, summary_spans)
         return [
-            {"id": themes[index].id, "score": round(score, 2), "evidence": _evidence(evidence & present, hits)}
+            {"id": themes[index].id, "score": round(score, 2), "evidence": _evidence(evidence, masks, quotes)}
             for score, index, evidence in scored
         ]
 
-    def _hits(self, text: str, spans: list[str]) -> list[tuple[str, int]]:
-        """(text as it appeared, mask) for each matched span, found again in order."""
-        if not spans:
-            return []
-        low = lower_same_length(text)
-        cache = self._span_masks
-        out = []
-        cursor = 0
-        for key in spans:
-            start = low.find(key, cursor)
-            if start < 0:  # cannot happen: findall returned it from this text
-                continue
-            cursor = start + len(key)
-            mask = cache.get(key)
-            out.append((text[start:cursor], self._mask_of_span(key) if mask is None else mask))
-        return out
-
     def tag_many(self, items: Iterable[tuple[str, str]]) -> list[list[dict]]:
         """Tag ``(title, summary)`` pairs; a convenience for batch callers and benchmarks."""
-        return [self.tag(t, s) for t, s in items]
+        tag = self.tag
+        return [tag(t, s) for t, s in items]
+
+
+def _lower(text: str) -> str:
+    """Lower-case for matching; index-preserving (see :func:`lower_same_length`)."""
+    low = text.lower()
+    return low if len(low) == len(text) else lower_same_length(text)
+
+
+def _quote(spans: list[str], needed: set[int], title: str, summary: str,
+           title_spans: list[str], summary_spans: list[str]) -> dict[int, str]:
+    """``{index: text}`` for the ``needed`` distinct spans, quoted as they first appeared.
+
+    The hits are walked in order with a cursor, as the pattern found them, so each
+    ``str.find`` starts where the previous hit ended; a hit glued to a preceding letter (a
+    span that also occurs inside a longer word earlier on) is looked for again further on.
+    """
+    want = {spans[i]: i for i in needed}
+    out: dict[int, str] = {}
+    for text, hits in ((title, title_spans), (summary, summary_spans)):
+        if not hits:
+            continue
+        low = _lower(text)
+        cursor = 0
+        for span in hits:
+            start = low.find(span, cursor)
+            while start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
+                start = low.find(span, start + 1)
+            if start < 0:  # cannot happen: the pattern found it in this text
+                continue
+            cursor = start + len(span)
+            index = want.pop(span, None)
+            if index is not None:
+                out[index] = text[start:cursor]
+                if not want:
+                    return out
+    for span, index in want.items():
+        out[index] = span
+    return out
 
 
 def _build_scorer(themes: tuple[_CompiledTheme, ...], title_weight: float):
@@ -226,12 +276,14 @@ def _build_scorer(themes: tuple[_CompiledTheme, ...], title_weight: float):
         lines.append("        s = 0.0")
         lines.append("        ev = 0")
         for rule in theme.rules:
-            fire = " and ".join(f"present & {g}" for g in rule.groups)
-            boost = " and ".join(f"in_title & {g}" for g in rule.groups)
+            m = rule.mask
+            single = m & (m - 1) == 0  # one group: a plain AND says it all
+            fire = f"present & {m}" if single else f"present & {m} == {m}"
+            boost = f"in_title & {m}" if single else f"in_title & {m} == {m}"
             lines.append(f"        if {fire}:")
-            lines.append(f"            s += {rule.weight * title_weight!r} if ({boost}) else {rule.weight!r}")
+            lines.append(f"            s += {rule.weight * title_weight!r} if {boost} else {rule.weight!r}")
             if rule.weight > 0:
-                lines.append(f"            ev |= {rule.mask}")
+                lines.append(f"            ev |= {m}")
         lines.append(f"        if s >= {theme.threshold!r}:")
         lines.append(f"            out.append((s, {theme.index}, ev))")
     lines.append("    return out")
@@ -240,12 +292,17 @@ def _build_scorer(themes: tuple[_CompiledTheme, ...], title_weight: float):
     return namespace["score"]
 
 
-def _evidence(mask: int, hits: list[tuple[str, int]]) -> list[str]:
-    """Phrases as they appeared, in order of appearance, case-insensitively unique, at most 5."""
+def _evidence(mask: int, masks: list[int], quotes: dict[int, str]) -> list[str]:
+    """Quotes cited by ``mask``, in order of appearance, case-insensitively unique, at most 5.
+
+    The general path, for items whose spans are not all ASCII (where two distinct lower-case
+    spans may still fold to the same text).
+    """
     out: list[str] = []
     seen: set[str] = set()
-    for quoted, hit_mask in hits:
-        if hit_mask & mask:
+    for index, span_mask in enumerate(masks):
+        if span_mask & mask:
+            quoted = quotes[index]
             folded = quoted.casefold()
             if folded not in seen:
                 seen.add(folded)
