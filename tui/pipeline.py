@@ -445,6 +445,9 @@ def _refresh_locked(
     order = {sub.url: i for i, sub in enumerate(subs)}
     parsed_in_order = sorted(zip(pending, outputs), key=lambda p: order.get(p[0][0].url, len(order)))
     claimed: set[str] = set()
+    # Retention applies at the door too: an entry older than the window would be pruned at
+    # once, then come back as "new" on the next refresh (and reach the new-items hook again).
+    cutoff = iso(now - timedelta(days=settings.store.retention_days))
     for (res, digest), (kind, payload) in parsed_in_order:
         sub = by_url[res.url]
         title = sub.title or states.get(res.url, {}).get("title") or res.url
@@ -465,6 +468,9 @@ def _refresh_locked(
             entries.append(entry)
         owned = [e for e in entries if e["id"] not in claimed]
         claimed.update(e["id"] for e in owned)
+        too_old = sum(1 for e in owned if e["published"] < cutoff)
+        if too_old:
+            owned = [e for e in owned if e["published"] >= cutoff]
         parsed_items.extend(owned)
         state = base_state(res.url)
         next_fetch, reason = _schedule(sub, settings, now, ttl=parsed.ttl_seconds, max_age=res.max_age,
@@ -480,6 +486,10 @@ def _refresh_locked(
         outcome = FeedOutcome(res.url, feed_title, "ok", message, http_status=res.http_status, entries=len(entries),
                               warning=parsed.warning, moved_to=res.moved_to, elapsed=res.elapsed)
         outcome._ids = [e["id"] for e in owned]  # type: ignore[attr-defined]
+        outcome._too_old = too_old  # type: ignore[attr-defined]
+        if too_old:
+            outcome.message += f", {too_old} older than the {settings.store.retention_days}-day retention"
+            state["message"] = outcome.message
         finish(outcome)
 
     if parsed_items:
@@ -496,6 +506,8 @@ def _refresh_locked(
                 outcome.message = f"{outcome.entries} entries, {outcome.new} new"
                 if outcome.updated:
                     outcome.message += f", {outcome.updated} updated"
+                if getattr(outcome, "_too_old", 0):
+                    outcome.message += f", {outcome._too_old} older than the retention"  # type: ignore[attr-defined]
                 state_updates[outcome.url]["message"] = outcome.message
     new_set = set(report.new_ids)
     report.new_items = [item for item in parsed_items if item["id"] in new_set]
