@@ -193,6 +193,10 @@ def test_items_filters(home: Path, tmp_path: Path) -> None:
     assert [i["title"] for i in by_feed] == ["Weather: sunny weekend ahead"]
     search = json.loads(cli(home, "items", "--search", "SUNNY", "--json").stdout)
     assert len(search) == 1
+    ent = json.loads(cli(home, "items", "--entity", "smic", "--json").stdout)
+    assert [i["title"] for i in ent] == ["Huawei Ascend 910C volumes rise"]
+    assert {"name": "SMIC", "kind": "company"} in ent[0]["entities"]
+    assert json.loads(cli(home, "items", "--entity", "TSMC", "--json").stdout) == []
     theme = json.loads(cli(home, "items", "--theme", "domestic-alternatives", "--json").stdout)
     assert [i["title"] for i in theme] == ["Huawei Ascend 910C volumes rise"]
     bad = cli(home, "items", "--theme", "gray-markets")

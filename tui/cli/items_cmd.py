@@ -58,6 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--feed", metavar="URL", help="only items of this feed")
     p.add_argument("--search", metavar="TEXT", help="case-insensitive text in title or summary")
     p.add_argument("--theme", metavar="ID", action="append", help="only items carrying this theme (repeatable)")
+    p.add_argument("--entity", metavar="NAME", action="append",
+                   help="only items naming this entity (chip, company, agency or place; repeatable, all must match)")
     p.add_argument("--query", metavar="Q", help="filter with the app's query language, e.g. '+gray-market @7d =scmp'")
     p.add_argument("--starred", action="store_true", help="only starred items")
     p.add_argument("--unread", action="store_true", help="only unread items")
@@ -104,6 +106,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.theme and len(args.theme) > 1:
         wanted = set(args.theme)
         items = [i for i in items if wanted <= {t["id"] for t in i.get("themes", [])}]
+    for entity in args.entity or []:
+        wanted = entity.casefold()
+        items = [i for i in items if any(e.get("name", "").casefold() == wanted for e in i.get("entities", []))]
     if query is not None:
         items = [i for i in items if query.matches(i, now)]
     if not args.show_hidden:
