@@ -52,7 +52,9 @@ VERB = ["faces new export controls on", "ships throttled", "is investigated over
         "cuts prices of", "benchmarks", "is sanctioned for"]
 OBJ = ["H100 accelerators", "H20 chips", "A800 GPUs", "Ascend 910C", "HBM memory", "B200 clusters",
        "advanced lithography tools", "AI training clusters"]
-BASE_TIME = 1764300000  # 2025-11-28, like the shared bench server
+#: Newest item date: an hour ago, so every generated item falls inside the 365-day retention
+#: (a fixed date silently turned the cold run into "0 new items" once the calendar moved on).
+BASE_TIME = int(time.time()) - 3600
 
 
 def make_feed(i: int, items: int, host: str, port: int, generation: int = 0) -> tuple[bytes, str]:
@@ -141,8 +143,12 @@ class FeedServer:
             s.server_close()
 
 
-def run_chipwire(home: Path, *args: str) -> tuple[float, dict, int]:
-    """Run one ``chipwire`` process; returns (seconds, json output, peak RSS KiB of its tree)."""
+def run_chipwire(home: Path, *args: str) -> tuple[float, dict, int, float]:
+    """Run one ``chipwire`` process; returns (seconds, json output, peak RSS KiB of its tree, CPU s).
+
+    The CPU seconds (user + system of the process and its pool workers) say what the refresh
+    costs whatever the machine's load; wall time on a busy shared machine is inflated.
+    """
     script = (
         "import resource, sys, json\n"
         "from tui.cli import main\n"
@@ -153,9 +159,12 @@ def run_chipwire(home: Path, *args: str) -> tuple[float, dict, int]:
     )
     env = dict(os.environ, CHIPWIRE_HOME=str(home))
     env.pop("CHIPWIRE_NOW", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     peak = 0
     for line in proc.stderr.splitlines():
         if line.startswith("PEAK_RSS_KIB="):
@@ -167,7 +176,7 @@ def run_chipwire(home: Path, *args: str) -> tuple[float, dict, int]:
     if proc.returncode not in (0, 1):
         print(proc.stderr, file=sys.stderr)
         raise SystemExit(f"chipwire failed with exit code {proc.returncode}")
-    return elapsed, data, peak
+    return elapsed, data, peak, cpu
 
 
 def write_subscriptions(home: Path, urls: list[str]) -> None:
@@ -262,6 +271,21 @@ def run_newsboat(urls: list[str], threads: int) -> tuple[float, float] | None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _load() -> str:
+    """The 1/5/15-minute load averages: wall times only mean something next to them."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def _fmt(label: str, runs: list[tuple[float, float]]) -> str:
+    """``label: best wall (cpu)`` plus every run when repeated."""
+    best = min(runs)
+    line = f"{label:<34}{best[0]:6.3f} s wall, {best[1]:5.2f} s CPU"
+    if len(runs) > 1:
+        line += "   (runs: " + ", ".join(f"{w:.3f}/{c:.2f}" for w, c in runs) + " wall/CPU s)"
+    return line
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--feeds", type=int, default=100)
@@ -269,41 +293,61 @@ def main() -> int:
     ap.add_argument("--latency-ms", type=int, default=100)
     ap.add_argument("--hosts", type=int, default=25, help="loopback addresses to spread the feeds over")
     ap.add_argument("--archive", type=int, default=50000, help="items already stored for the incremental pass")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each chipwire figure (best is reported)")
     ap.add_argument("--no-newsboat", action="store_true")
     args = ap.parse_args()
 
     print(f"load: {args.feeds} feeds x {args.items} items, {args.latency_ms} ms latency per request, "
-          f"{args.hosts} loopback hosts, {os.cpu_count()} cores")
+          f"{args.hosts} loopback hosts, {os.cpu_count()} cores; load average at start {_load()}")
     server = FeedServer(args.hosts, args.feeds, args.items, args.latency_ms / 1000)
     server.start()
     urls = [server.url(i) for i in range(args.feeds)]
     tmp = Path(tempfile.mkdtemp(prefix="bench-chipwire-"))
     results: dict[str, float] = {}
+    peaks: list[int] = []
     try:
-        home = tmp / "home"
-        write_subscriptions(home, urls)
-        t, data, peak = run_chipwire(home, "refresh", "--json")
-        results["cold"] = t
-        print(f"chipwire cold refresh:            {t:6.3f} s  ({data.get('new')} new items, "
-              f"{data.get('failed')} failed, peak RSS {peak / 1024:.0f} MiB)")
-        t, data, peak2 = run_chipwire(home, "refresh", "--json", "--force")
-        results["warm"] = t
-        statuses = sorted({f['status'] for f in data.get('feeds', [])})
-        print(f"chipwire warm refresh (304s):     {t:6.3f} s  (statuses {statuses}, peak RSS {peak2 / 1024:.0f} MiB)")
+        cold_runs, warm_runs = [], []
+        for n in range(args.repeat):
+            home = tmp / f"home{n}"
+            write_subscriptions(home, urls)
+            t, data, peak, cpu = run_chipwire(home, "refresh", "--json")
+            cold_runs.append((t, cpu))
+            peaks.append(peak)
+            if data.get("new") != args.feeds * args.items or data.get("failed"):
+                print(f"  cold run {n}: {data.get('new')} new, {data.get('failed')} failed — not the full load!")
+            t, data, peak, cpu = run_chipwire(home, "refresh", "--json", "--force")
+            warm_runs.append((t, cpu))
+            peaks.append(peak)
+            statuses = sorted({f["status"] for f in data.get("feeds", [])})
+            if statuses != ["not-modified"]:
+                print(f"  warm run {n}: statuses {statuses} — not all 304!")
+        results["cold"] = min(cold_runs)[0]
+        results["warm"] = min(warm_runs)[0]
+        print(_fmt("chipwire cold refresh:", cold_runs) + f"  ({args.feeds * args.items} new items expected)")
+        print(_fmt("chipwire warm refresh (304s):", warm_runs))
 
-        # 500 new items into a store already holding the archive.
+        # 500 new items into a store already holding the archive. Seeded once, copied per run.
         big = tmp / "big"
         incremental = max(1, 500 // args.items)
         write_subscriptions(big, urls[:incremental])
         seeded = seed_store(big, args.archive, datetime.now(timezone.utc))
         print(f"seeded {args.archive} items through the store API in {seeded:.1f} s")
-        t, data, _ = run_chipwire(big, "refresh", "--json")  # first sight of these feeds: 500 new items
-        results["incremental"] = t
-        print(f"chipwire refresh adding {data.get('new')} items into {args.archive}: {t:6.3f} s (whole process)")
-        in_process = data.get("elapsed")
-        if in_process is not None:
-            print(f"   of which the refresh itself (fetch+parse+tag+store, excluding interpreter start-up): {in_process:.3f} s")
-        print(f"peak memory (largest process): {max(peak, peak2) / 1024:.0f} MiB")
+        inc_runs, inner = [], []
+        for n in range(args.repeat):
+            run_home = tmp / f"big{n}"
+            shutil.copytree(big, run_home)
+            t, data, peak, cpu = run_chipwire(run_home, "refresh", "--json")  # first sight: 500 new items
+            inc_runs.append((t, cpu))
+            peaks.append(peak)
+            inner.append(data.get("elapsed") or 0.0)
+            if data.get("new") != incremental * args.items:
+                print(f"  incremental run {n}: {data.get('new')} new — not the full load!")
+            shutil.rmtree(run_home, ignore_errors=True)
+        results["incremental"] = min(inc_runs)[0]
+        print(_fmt(f"chipwire +{incremental * args.items} into {args.archive}:", inc_runs))
+        print(f"   of which the refresh itself (fetch+parse+tag+store, excluding interpreter start-up): "
+              f"{min(inner):.3f} s")
+        print(f"peak memory (largest process, any run): {max(peaks) / 1024:.0f} MiB")
 
         tag_rate, parse_ms = bench_tagging()
         print(f"tagger: {tag_rate:,.0f} items/s on one core; feedparser+clean: {parse_ms:.3f} ms per item")
@@ -320,6 +364,7 @@ def main() -> int:
     finally:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    print(f"load average at end {_load()}")
     return 0
 
 
