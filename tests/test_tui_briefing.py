@@ -348,6 +348,12 @@ async def test_palette_offers_every_key_action(home):
         assert "Go to date 2025-11-27" in names
         assert any(n.startswith("Export range") for n in names)
         assert "Filter: all themes" in names
+        await pilot.press("e")  # export the view: the same digest as `chipwire export`
+        await settle(pilot)
+    files = sorted(home.exports_dir.glob("*.md"))
+    assert [f.name for f in files] == ["chipwire-2025-11-28.md"]
+    text = files[0].read_text(encoding="utf-8")
+    assert "Huawei ships Ascend 910C" in text and "TSMC" not in text
 
 
 async def test_empty_home_paints_an_empty_briefing(tmp_path):

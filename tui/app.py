@@ -9,6 +9,7 @@ briefing logic: screens do, through :class:`~tui.services.Services`.
 from __future__ import annotations
 
 import importlib
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -123,6 +124,9 @@ def make_app(
         frozen = now
         clock = lambda: frozen  # noqa: E731
     services = Services(paths, settings, clock=clock, store=store)
+    # Overlap the store's first month read with Textual's start-up (the view worker then
+    # finds the day cached); a daemon thread, so a failure here never blocks exit.
+    threading.Thread(target=services.warm, name="chipwire-warm", daemon=True).start()
     del demo  # the DEMO marker file in the home is the single source of truth
     return ChipwireApp(services, opener=opener, first_run=first_run, keymap_overrides=keymap_overrides)
 

@@ -288,6 +288,33 @@ class Services:
             except AttributeError:
                 return self.store.meta("last_refresh")
 
+    def warm(self, days_around: int = 0) -> None:
+        """Open the store and load themes, day counts and the default day's items into caches.
+
+        Called from a background thread as soon as the app is built, so the slow parts of the
+        first paint (reading a month file, compiling the themes) overlap Textual's own start-up.
+        Errors are left for the view worker to meet and report.
+        """
+        try:
+            self.themes
+            day = self.default_day()
+            self.items_in(day, day)
+            if days_around:
+                self.prefetch(day, days_around)
+        except Exception:  # noqa: BLE001 - the view worker reports the same failure properly
+            return
+
+    def prefetch(self, day: date, count: int = 1, *, weekly: bool = False) -> None:
+        """Load the neighbouring days with items into the cache so ``[``/``]`` are instant."""
+        for direction in (-1, 1):
+            current: date | None = day
+            for _ in range(count):
+                current = self.step_day(current, direction, weekly=weekly) if current else None
+                if current is None:
+                    break
+                start, end = ViewRequest(current, weekly=weekly).range
+                self.items_in(start, end)
+
     # -- items ----------------------------------------------------------------------------
 
     def items_in(self, start: date, end: date) -> list[dict]:

@@ -148,6 +148,12 @@ class BriefingScreen(Screen):
             request = replace(request, day=target)
         view = services.build_view(request)
         self.post_message(ViewLoaded(view, keep, generation))
+        self._prefetch_worker(request)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="prefetch")
+    def _prefetch_worker(self, request: ViewRequest) -> None:
+        """After a view is shown, read the neighbouring days so [ and ] answer from memory."""
+        self.services.prefetch(request.day, 1, weekly=request.weekly)
 
     def on_view_loaded(self, message: ViewLoaded) -> None:
         """Paint a freshly built view, unless a newer load was started meanwhile."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -144,3 +145,12 @@ class ThemeColumn(VerticalScroll, can_focus=True):
         """Show the highlighted theme's analysis as soon as the column gets focus."""
         if self.highlighted is not None:
             self.post_message(self.Highlighted(self.highlighted))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a theme filters to it, like enter."""
+        widget = event.widget
+        while widget is not None and not isinstance(widget, ThemeEntry):
+            widget = widget.parent
+        if isinstance(widget, ThemeEntry) and widget in self._entries:
+            self.move_to(self._entries.index(widget))
+            self.action_select()
