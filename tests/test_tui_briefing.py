@@ -332,6 +332,24 @@ async def test_demo_home_says_sample_data(tmp_path):
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         assert "SAMPLE DATA" in header_text(app)
+        from tui.screens.feeds import FeedsScreen
+
+        await pilot.press("f")  # the feeds screen is pushed from the home screen...
+        await settle(pilot)
+        assert isinstance(app.screen, FeedsScreen)
+        app.pop_screen()  # ...and coming back reloads the briefing
+        await settle(pilot)
+        assert isinstance(app.screen, BriefingScreen) and "SAMPLE DATA" in header_text(app)
+
+
+def test_services_is_textual_free():
+    """The facade every screen uses must stay importable (and benchmarkable) without Textual."""
+    import subprocess
+    import sys
+
+    code = "import sys, tui.services, tui.keymap; print(any(m.split('.')[0] == 'textual' for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 async def test_palette_offers_every_key_action(home):

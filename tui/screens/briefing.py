@@ -128,6 +128,11 @@ class BriefingScreen(Screen):
         if interval > 0:
             self.set_interval(float(interval), self._auto_refresh, name="auto-refresh")
 
+    def on_screen_resume(self) -> None:
+        """Back from feeds/help: reload (a refresh or feed removal there may have changed items)."""
+        if self.request is not None:
+            self.reload()
+
     # -- loading --------------------------------------------------------------------------
 
     def load(self, request: ViewRequest | None, *, keep: str | None = None, step: int = 0) -> None:
