@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from briefing.phrases import compile_one, compile_phrases, lower_same_length, normalise_phrase
+from briefing.phrases import PAD, compile_one, compile_phrases, lower_same_length, normalise_phrase, span_variants
 
 #: Output order of kinds.
 KINDS: tuple[str, ...] = ("chip", "company", "agency", "place")
@@ -72,9 +72,14 @@ class EntityTable:
         if span in self._cache:
             return self._cache[span]
         found = None
-        for regex, entity in self._loose_single:
-            if regex.fullmatch(span):
-                found = entity
+        # The combined pattern matches the plural/possessive ending once for every alias, so
+        # a span may carry one its alias does not take; the bare variant is tried second.
+        for variant in span_variants(span):
+            for regex, entity in self._loose_single:
+                if regex.fullmatch(variant):
+                    found = entity
+                    break
+            if found is not None:
                 break
         if len(self._cache) > 50_000:
             self._cache.clear()
@@ -94,11 +99,13 @@ class EntityTable:
         taken: list[tuple[int, int]] = []
         low = lower_same_length(text)
         if self._loose_pattern is not None:
-            for m in self._loose_pattern.finditer(low):
-                entity = self._loose_entity(m.group())
+            shift = len(PAD)  # the pattern runs over PAD + text (see compile_phrases)
+            for m in self._loose_pattern.finditer(PAD + low):
+                entity = self._loose_entity(m.group(1))
                 if entity is not None:
-                    found.append((m.start(), entity))
-                    taken.append(m.span())
+                    start, end = m.span(1)
+                    found.append((start - shift, entity))
+                    taken.append((start - shift, end - shift))
         if self._exact_pattern is not None:
             # ``taken`` comes from one finditer: sorted and non-overlapping, so the only span
             # that can overlap [start, end) is the last one starting before ``end`` (bisect).

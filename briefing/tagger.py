@@ -26,7 +26,7 @@ from functools import reduce
 from operator import or_
 from typing import Iterable
 
-from briefing.phrases import compile_one, compile_phrases, lower_same_length, normalise_phrase, span_variants
+from briefing.phrases import PAD, compile_one, compile_phrases, lower_same_length, normalise_phrase, span_variants
 from briefing.themes import ThemeSet
 
 _MAX_EVIDENCE = 5
@@ -168,8 +168,8 @@ class Tagger:
         """
         find = self._pattern.findall
         get = self._span_masks.__getitem__
-        title_spans = find(_lower(title)) if title else []
-        summary_spans = find(_lower(summary)) if summary else []
+        title_spans = find(PAD + _lower(title)) if title else []
+        summary_spans = find(PAD + _lower(summary)) if summary else []
         in_title = reduce(or_, map(get, title_spans), 0)
         present = reduce(or_, map(get, summary_spans), in_title)
         return present, in_title, title_spans, summary_spans
@@ -184,36 +184,51 @@ class Tagger:
 
     def tag(self, title: str, summary: str) -> list[dict]:
         """The item's themes: ``[{"id", "score", "evidence"}]``, best first; ``[]`` if none."""
+        # The body of scan(), inlined: at tens of thousands of items a second a call and a
+        # tuple are measurable, and the lower-cased texts are reused for quoting.
+        find = self._pattern.findall
+        get = self._span_masks.__getitem__
         title = title or ""
         summary = summary or ""
-        present, in_title, title_spans, summary_spans = self.scan(title, summary)
+        low_title = _lower(title)
+        low_summary = _lower(summary)
+        title_spans = find(PAD + low_title) if title else []
+        summary_spans = find(PAD + low_summary) if summary else []
+        in_title = reduce(or_, map(get, title_spans), 0)
+        present = reduce(or_, map(get, summary_spans), in_title)
         if not present:
             return []
         scored = self._score(present, in_title)
         if not scored:
             return []
-        scored.sort(key=lambda r: (-r[0], r[1]))
+        scored.sort()  # (-score, theme index, evidence): best first, ties in theme order
         # Evidence: distinct spans in order of first appearance (title first). Positions are
         # recovered only for the spans that end up quoted, not for every hit of every item.
         spans = list(dict.fromkeys(title_spans + summary_spans))
-        masks = list(map(self._span_masks.__getitem__, spans))
+        masks = list(map(get, spans))
         themes = self._themes
+        place = _Place(title, low_title, summary, low_summary, title_spans)
         if "".join(spans).isascii():
             # Distinct lower-case ASCII spans never fold together, so the de-duplication the
             # contract asks for is already done: take each theme's first five citations.
-            picks = [[i for i, m in enumerate(masks) if m & evidence][:_MAX_EVIDENCE] for _, _, evidence in scored]
-            needed = set()
-            for pick in picks:
-                needed.update(pick)
-            quotes = _quote(spans, needed, title, summary, title_spans, summary_spans)
-            return [
-                {"id": themes[index].id, "score": round(score, 2), "evidence": [quotes[i] for i in pick]}
-                for (score, index, _), pick in zip(scored, picks)
-            ]
-        quotes = _quote(spans, set(range(len(spans))), title, summary, title_spans, summary_spans)
+            out = []
+            quotes: dict[int, str] = {}
+            for negative, index, evidence in scored:
+                cited = []
+                for i, m in enumerate(masks):
+                    if m & evidence:
+                        quoted = quotes.get(i)
+                        if quoted is None:
+                            quoted = quotes[i] = place.quote(spans[i])
+                        cited.append(quoted)
+                        if len(cited) == _MAX_EVIDENCE:
+                            break
+                out.append({"id": themes[index].id, "score": round(-negative, 2), "evidence": cited})
+            return out
+        quoted_all = [place.quote(span) for span in spans]
         return [
-            {"id": themes[index].id, "score": round(score, 2), "evidence": _evidence(evidence, masks, quotes)}
-            for score, index, evidence in scored
+            {"id": themes[index].id, "score": round(-negative, 2), "evidence": _evidence(evidence, masks, quoted_all)}
+            for negative, index, evidence in scored
         ]
 
     def tag_many(self, items: Iterable[tuple[str, str]]) -> list[list[dict]]:
@@ -228,36 +243,40 @@ def _lower(text: str) -> str:
     return low if len(low) == len(text) else lower_same_length(text)
 
 
-def _quote(spans: list[str], needed: set[int], title: str, summary: str,
-           title_spans: list[str], summary_spans: list[str]) -> dict[int, str]:
-    """``{index: text}`` for the ``needed`` distinct spans, quoted as they first appeared.
+class _Place:
+    """Quotes a matched (lower-cased) span as it first appeared in the item, in original case.
 
-    The hits are walked in order with a cursor, as the pattern found them, so each
-    ``str.find`` starts where the previous hit ended; a hit glued to a preceding letter (a
-    span that also occurs inside a longer word earlier on) is looked for again further on.
+    Positions are recovered only for spans that end up as evidence, instead of asking the
+    regex for match objects for every hit of every item. A span is looked for where the
+    pattern found it (the title if it matched there, else the summary) at word boundaries.
     """
-    want = {spans[i]: i for i in needed}
-    out: dict[int, str] = {}
-    for text, hits in ((title, title_spans), (summary, summary_spans)):
-        if not hits:
-            continue
-        low = _lower(text)
-        cursor = 0
-        for span in hits:
-            start = low.find(span, cursor)
-            while start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
-                start = low.find(span, start + 1)
-            if start < 0:  # cannot happen: the pattern found it in this text
-                continue
-            cursor = start + len(span)
-            index = want.pop(span, None)
-            if index is not None:
-                out[index] = text[start:cursor]
-                if not want:
-                    return out
-    for span, index in want.items():
-        out[index] = span
-    return out
+
+    __slots__ = ("title", "low_title", "summary", "low_summary", "in_title")
+
+    def __init__(self, title: str, low_title: str, summary: str, low_summary: str, title_spans: list[str]) -> None:
+        self.title, self.low_title = title, low_title
+        self.summary, self.low_summary = summary, low_summary
+        self.in_title = title_spans
+
+    def quote(self, span: str) -> str:
+        if span in self.in_title:
+            text, low = self.title, self.low_title
+        else:
+            text, low = self.summary, self.low_summary
+        size = len(span)
+        limit = len(low)
+        start = low.find(span)
+        while start >= 0:
+            end = start + size
+            if (not start or not _is_word(low[start - 1])) and (end == limit or not _is_word(low[end])):
+                return text[start:end]
+            start = low.find(span, start + 1)
+        return span  # cannot happen: the pattern found it in this text
+
+
+def _is_word(char: str) -> bool:
+    """What the pattern's ``\\w`` boundary counts as part of a word."""
+    return char.isalnum() or char == "_"
 
 
 def _build_scorer(themes: tuple[_CompiledTheme, ...], title_weight: float):
@@ -268,7 +287,8 @@ def _build_scorer(themes: tuple[_CompiledTheme, ...], title_weight: float):
     (inlined as constants) and compiled once. The semantics are exactly those documented in
     the module docstring: a rule fires when every group hits; its weight is multiplied by the
     title weight when every group hits in the title; positive rules contribute evidence.
-    Returns ``[(score, theme index, evidence mask)]`` for themes at or above their threshold.
+    Returns ``[(-score, theme index, evidence mask)]`` for themes at or above their threshold
+    (negated so a plain sort puts the best first and breaks ties by theme order).
     """
     lines = ["def score(present, in_title):", "    out = []"]
     for theme in themes:
@@ -285,14 +305,14 @@ def _build_scorer(themes: tuple[_CompiledTheme, ...], title_weight: float):
             if rule.weight > 0:
                 lines.append(f"            ev |= {m}")
         lines.append(f"        if s >= {theme.threshold!r}:")
-        lines.append(f"            out.append((s, {theme.index}, ev))")
+        lines.append(f"            out.append((-s, {theme.index}, ev))")
     lines.append("    return out")
     namespace: dict = {}
     exec(compile("\n".join(lines), "<briefing.tagger rules>", "exec"), namespace)  # noqa: S102 - generated from validated numbers only
     return namespace["score"]
 
 
-def _evidence(mask: int, masks: list[int], quotes: dict[int, str]) -> list[str]:
+def _evidence(mask: int, masks: list[int], quotes: list[str]) -> list[str]:
     """Quotes cited by ``mask``, in order of appearance, case-insensitively unique, at most 5.
 
     The general path, for items whose spans are not all ASCII (where two distinct lower-case
@@ -300,9 +320,8 @@ def _evidence(mask: int, masks: list[int], quotes: dict[int, str]) -> list[str]:
     """
     out: list[str] = []
     seen: set[str] = set()
-    for index, span_mask in enumerate(masks):
+    for span_mask, quoted in zip(masks, quotes):
         if span_mask & mask:
-            quoted = quotes[index]
             folded = quoted.casefold()
             if folded not in seen:
                 seen.add(folded)

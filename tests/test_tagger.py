@@ -55,6 +55,9 @@ POSITIVE = [
     ("export-controls", "Senators propose bill to require exporters of AI chips to verify buyers", ""),
     ("fragmentation", "Lab says its next model is optimised for next-generation domestic chips",
      "The Chinese developer changed its number format to suit local accelerators."),
+    # The food context rule names foods, not the word "food": GPUs hidden in a food shipment
+    # are still smuggled GPUs.
+    ("gray-market", "Smugglers hid GPUs in food shipments bound for China", ""),
 ]
 
 NEGATIVE = [
@@ -80,6 +83,10 @@ NEGATIVE = [
     ("fragmentation", "Chinese carmaker splits with its partner", "It will build its own models at a separate plant."),
     ("compute-geopolitics", "Chipmaker signs supply deal with a phone maker", "The agreement covers silicon for three years."),
     ("supplier-concentration", "Nvidia beats estimates; shares climb after the bell", ""),
+    # Chips that are not silicon: a food recall's "undeclared" allergen is not a misdeclared GPU.
+    ("gray-market", "Snack maker recalls tortilla chips over undeclared milk", ""),
+    ("compute-bottleneck", "Potato chip shortage leaves supermarket shelves empty", ""),
+    ("enforcement", "Casino chips seized in a raid on an illegal gambling den", ""),
 ]
 
 
@@ -186,3 +193,32 @@ rules = [
     assert [t["id"] for t in tagger.tag("New foundry starts 3nm output", "")] == ["fab-watch"]
     assert tagger.tag("Fab Four tribute band plays 2 nm of songs", "") == []
     assert tagger.tag("New foundry opens", "") == []
+
+
+def test_evidence_quotes_the_first_whole_word_occurrence(tagger):
+    # "ban" occurs inside "Urban" first; the quote must come from the word itself, as written.
+    summary = "Washington urban planners back a BAN on Nvidia chip sales to China."
+    themes = tagger.tag("Planners meet", summary)
+    export = next(t for t in themes if t["id"] == "export-controls")
+    assert "BAN" in export["evidence"] and "ban" not in export["evidence"]
+    assert all(e in summary for e in export["evidence"])
+
+
+def test_possessive_after_a_stem_still_counts(tagger):
+    # "smuggl*" takes no ending of its own; the shared plural/possessive ending must not hide it.
+    plain = ids(tagger, "Smugglers moved Nvidia GPUs to China", "")
+    possessive = ids(tagger, "The smuggler’s haul of Nvidia GPUs reached China", "")
+    assert "gray-market" in plain and "gray-market" in possessive
+
+
+def test_tag_many_matches_tag(tagger):
+    items = [(p[1], p[2]) for p in POSITIVE[:6]] + [("", ""), ("Local bakery", "")]
+    assert tagger.tag_many(items) == [tagger.tag(t, s) for t, s in items]
+
+
+def test_non_ascii_spans_dedupe_by_casefold(tagger):
+    # Spans that are not ASCII take the general evidence path; output keeps the contract.
+    themes = tagger.tag("Nvidia’s H20 chips: Beijing’s curbs", "The H20’s export licence was revoked; Nvidia’s chips.")
+    for t in themes:
+        folded = [e.casefold() for e in t["evidence"]]
+        assert len(folded) == len(set(folded)) and 1 <= len(folded) <= 5
