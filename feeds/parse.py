@@ -34,6 +34,7 @@ from feeds.clean import (
     safe_link,
 )
 from feeds.entries import make_entry
+from feeds.fastrss import read_simple_rss
 from feeds.parsed import ERROR_KINDS, FeedParseError, ParsedFeed
 from feeds.sniff import (
     DEFAULT_MAX_BYTES,
@@ -107,8 +108,14 @@ def parse_feed(
     from feeds.entityguard import guard_entities
 
     text, entity_note = guard_entities(text)
-    parsed = _run_feedparser(to_utf8_xml(text))
+    data = to_utf8_xml(text)
     del text, body
+    # Plain RSS 2.0 is read by our expat fast path (same result, ~10x less CPU); anything
+    # it is not sure about goes to feedparser.
+    parsed = read_simple_rss(data)
+    if parsed is None:
+        parsed = _run_feedparser(data)
+    del data
 
     version = _get(parsed, "version") or ""
     raw_entries = _get(parsed, "entries") or []
