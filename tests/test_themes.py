@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+import os
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,9 @@ def test_builtin_has_the_contract_ids_in_order():
 
 def test_contract_ids_match_shared_themes_md():
     if not CONTRACT.exists():
-        pytest.fail(f"contract file missing: {CONTRACT}")
+        if os.environ.get("CI") or os.environ.get("CHIPWIRE_TAGGING_DEV"):
+            pytest.fail(f"contract file missing: {CONTRACT}")
+        pytest.skip(f"shared/themes.md not present at {CONTRACT} (a clone without ../shared)")
     import re
 
     found = re.findall(r"^\| `([a-z-]+)` \|", CONTRACT.read_text(encoding="utf-8"), re.M)
