@@ -403,8 +403,12 @@ def _refresh_locked(
     now_iso = iso(now)
     pool: ProcessPoolExecutor | None = None
     warm: list[Any] = []
-    if len(requests) >= POOL_MIN_BODIES and (os.cpu_count() or 1) > 1:
-        pool, warm = _start_pool(min(len(requests), os.cpu_count() or 2), themes_file)
+    # Only feeds fetched without a validator are sure to send a body; those with an ETag or
+    # Last-Modified mostly answer 304, and a warm refresh must not pay for workers (and their
+    # tagger) it never uses. A few changed feeds then parse inline, which is cheap.
+    expected_bodies = sum(1 for r in requests if not (r.etag or r.last_modified))
+    if expected_bodies >= POOL_MIN_BODIES and (os.cpu_count() or 1) > 1:
+        pool, warm = _start_pool(min(expected_bodies, os.cpu_count() or 2), themes_file)
     jobs: dict[str, tuple] = {}
     futures: dict[str, Any] = {}
 
@@ -543,27 +547,24 @@ def _pool_ever_worked(warm: list[Any]) -> bool:
 def _start_pool(workers: int, themes_file: str | None) -> tuple[ProcessPoolExecutor | None, list[Any]]:
     """Start the parse pool before the event loop runs; (None, []) (parse inline) if it cannot start.
 
-    With ``fork`` the workers must exist before asyncio starts threads, and they inherit the
-    parent's imports and compiled tagger, so both are prepared here and the warm-up is waited
-    for (a fork is milliseconds). With ``forkserver``/``spawn`` (the app, or any process with
-    threads) each worker imports and compiles for itself, which takes seconds on a busy machine:
-    the warm-up is only submitted, so that start-up overlaps the downloads instead of delaying
-    them, and the parent does not compile a tagger it will never use. Returns the pool and its
+    With ``fork`` the workers must exist before asyncio starts threads: ProcessPoolExecutor
+    forks all of them on the first submit, synchronously, and they inherit the parent's
+    imports. Every worker compiles its own tagger in the initializer, so that cost overlaps the
+    downloads and the parent never compiles a tagger it will not use. With
+    ``forkserver``/``spawn`` (the app, or any process with threads) each worker also imports
+    for itself. The warm-up is only submitted, never waited for. Returns the pool and its
     warm-up futures.
     """
     context = _pool_context()
-    forking = context.get_start_method() == "fork"
-    if forking:
+    if context.get_start_method() == "fork":
         import feeds.parse  # noqa: F401  (warm import inherited by forked workers)
-
-        _get_tagger(themes_file)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                                initargs=(themes_file,))
     try:
+        # With fork, the first submit forks every worker right here, in this thread, before
+        # the event loop starts threads; each worker then compiles its tagger in its own
+        # initializer while the downloads run, instead of the parent compiling one first.
         warm = [pool.submit(_noop, i) for i in range(workers)]
-        if forking:
-            for future in warm:
-                future.result()
     except Exception:  # no processes on this system (limits, sandbox): parsing inline still works
         pool.shutdown(wait=False, cancel_futures=True)
         return None, []
