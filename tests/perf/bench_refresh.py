@@ -12,7 +12,8 @@ The load: FEEDS generated RSS feeds of ITEMS items each, spread over HOSTS loopb
 (127.0.0.1 .. 127.0.0.HOSTS) because chipwire limits itself to a few connections per host, as
 a polite reader must; a real subscription list spans many hosts. Every request waits LATENCY ms
 before answering. ETag / If-None-Match give 304s on the warm pass. newsboat, where installed,
-reads the very same URL list from the very same server in the same run.
+reads the very same URL list from the very same server in the same run. The server runs in its
+own process (``--serve``), so it does not share the harness's interpreter.
 
 Figures:
 - cold refresh: empty home, every feed downloaded, parsed, tagged and stored (a real
@@ -141,6 +142,51 @@ class FeedServer:
         for s in self.servers:
             s.shutdown()
             s.server_close()
+
+
+def serve_forever(args: argparse.Namespace) -> int:
+    """``--serve``: run only the feed server, print its port, serve until stdin closes or killed.
+
+    The harness starts this in its own process so the server's Python threads do not share the
+    harness's interpreter (and GIL) with anything else; chipwire and newsboat then face the very
+    same server, as in /work/shared/bench/newsboat_baseline.sh.
+    """
+    server = FeedServer(args.hosts, args.feeds, args.items, args.latency_ms / 1000)
+    server.start()
+    sys.stdout.write(f"PORT={server.port}\n")
+    sys.stdout.flush()
+    try:
+        sys.stdin.read()  # the harness closes our stdin (or exits) when it is done
+    finally:
+        server.stop()
+    return 0
+
+
+class ServerProcess:
+    """The feed server in a child process (``--serve``); the harness only needs its URLs."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.hosts = [f"127.0.0.{h + 1}" for h in range(args.hosts)]
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", "--hosts", str(args.hosts),
+               "--feeds", str(args.feeds), "--items", str(args.items), "--latency-ms", str(args.latency_ms)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line.startswith("PORT="):
+            self.proc.kill()
+            raise SystemExit("feed server process did not start")
+        self.port = int(line.strip().split("=", 1)[1])
+
+    def url(self, i: int) -> str:
+        return f"http://{self.hosts[i % len(self.hosts)]}:{self.port}/feed/{i}.xml"
+
+    def stop(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def run_chipwire(home: Path, *args: str) -> tuple[float, dict, int, float]:
@@ -295,12 +341,16 @@ def main() -> int:
     ap.add_argument("--archive", type=int, default=50000, help="items already stored for the incremental pass")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each chipwire figure (best is reported)")
     ap.add_argument("--no-newsboat", action="store_true")
+    ap.add_argument("--serve", action="store_true", help="internal: run only the feed server (own process)")
     args = ap.parse_args()
+    if args.serve:
+        return serve_forever(args)
 
     print(f"load: {args.feeds} feeds x {args.items} items, {args.latency_ms} ms latency per request, "
           f"{args.hosts} loopback hosts, {os.cpu_count()} cores; load average at start {_load()}")
-    server = FeedServer(args.hosts, args.feeds, args.items, args.latency_ms / 1000)
-    server.start()
+    # The server runs in its own process: in the harness it would compete for the GIL and the
+    # 2 cores with nothing useful, and newsboat would be measured against a slower server too.
+    server = ServerProcess(args)
     urls = [server.url(i) for i in range(args.feeds)]
     tmp = Path(tempfile.mkdtemp(prefix="bench-chipwire-"))
     results: dict[str, float] = {}
