@@ -120,14 +120,26 @@ async def test_brackets_step_through_days_with_items(home):
         assert "Week" in header_text(app)
 
 
-async def test_theme_filter_from_the_column(home):
+async def test_theme_filter_from_the_picker_and_the_column(home):
+    from tui.screens.theme_picker import ThemePicker
+
     app, _ = make(home)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
+        await pilot.press("t")  # t opens the picker: All, the ten themes with counts, Other
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, ThemePicker)
+        assert [c.id for c in picker.choices][:2] == ["__all__", "compute-bottleneck"]
+        assert picker.choices[-1].id == "other" and picker.highlighted == "__all__"
+        counts = {c.id: c.count for c in picker.choices}
+        assert counts["gray-market"] == 1 and counts["export-controls"] == 2 and counts["__all__"] == 8
+        await pilot.press("j", "escape")  # escape cancels: no filter
+        await settle(pilot)
+        assert isinstance(app.screen, BriefingScreen) and screen_of(app).request.theme is None
         await pilot.press("t")
-        column = app.screen.query_one(ThemeColumn)
-        assert app.focused is column
-        while column.highlighted != "gray-market":
+        await pilot.pause()
+        while app.screen.highlighted != "gray-market":
             await pilot.press("j")
         await pilot.press("enter")
         await settle(pilot)
@@ -136,10 +148,25 @@ async def test_theme_filter_from_the_column(home):
         assert "Singapore broker" in text
         assert "Huawei" not in text
         assert isinstance(app.focused, StoryList)
+        await pilot.press("t")  # the current filter is marked and under the cursor
+        await pilot.pause()
+        assert app.screen.highlighted == "gray-market"
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("escape")  # escape drops the filter
         await settle(pilot)
         assert screen_of(app).request.theme is None
         assert "Huawei" in list_text(app)
+
+        # The column still filters: tab into it, move, enter.
+        await pilot.press("shift+tab")
+        column = app.screen.query_one(ThemeColumn)
+        assert app.focused is column
+        while column.highlighted != "gray-market":
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_of(app).request.theme == "gray-market"
 
 
 async def test_search_filters_live_and_escape_clears(home):
@@ -354,15 +381,17 @@ def test_services_is_textual_free():
 
 async def test_palette_offers_every_key_action(home):
     from tui.commands import ChipwireCommands
-    from tui.keymap import KEY_SPECS
+    from tui.keymap import KEY_SPECS, PALETTE_SCOPES
 
     app, _ = make(home)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         provider = ChipwireCommands(app.screen)
         names = [name for name, _cb, _help in provider._commands()]
-        actions = {spec.action for spec in KEY_SPECS}
+        actions = {spec.action for spec in KEY_SPECS if spec.scope in PALETTE_SCOPES}
         assert len([n for n in names if not n.startswith(("Filter", "Go to", "Export range"))]) >= len(actions) - 6
+        assert "Show hidden items" in names and "Go to date…" in names
+        assert "Add" not in names and "Refresh feed" not in names  # feeds-screen keys stay there
         assert "Go to date 2025-11-27" in names
         assert any(n.startswith("Export range") for n in names)
         assert "Filter: all themes" in names

@@ -131,9 +131,25 @@ def make_app(
     return ChipwireApp(services, opener=opener, first_run=first_run, keymap_overrides=keymap_overrides)
 
 
-def run_app(paths: "HomePaths", settings: "Settings | None" = None, demo: bool = False) -> int:
-    """Build the app and run it in the terminal (what ``chipwire`` with no command calls)."""
+def run_app(
+    paths: "HomePaths",
+    settings: "Settings | None" = None,
+    demo: bool = False,
+    *,
+    runner: Callable[[ChipwireApp], object] | None = None,
+) -> object:
+    """Build the app and run it in the terminal (what ``chipwire`` with no command calls).
+
+    Returns the app's return value (``App.exit(result=...)``), e.g. the welcome screen's
+    ``"demo"``, so the launcher can act on what the person chose; None for a plain quit.
+
+    Args:
+        runner: runs the built app instead of ``app.run()`` (tests drive it with Pilot).
+    """
     first_run = not paths.db_dir.exists()
     app = make_app(paths, settings, demo=demo, first_run=first_run)
-    app.run()
-    return int(app.return_code or 0)
+    if runner is None:
+        app.run()
+    else:
+        runner(app)
+    return app.return_value

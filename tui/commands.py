@@ -12,10 +12,11 @@ from typing import Any, Callable, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.keymap import KEY_SPECS
+from tui.keymap import KEY_SPECS, PALETTE_SCOPES
 
-#: Palette names of key actions (the footer labels are terse; here they can say more).
-_NAMES: dict[str, str] = {
+#: Palette names of the briefing's and the app's key actions, by action (the footer labels are
+#: terse; here they can say more). The help screen lists keys under these names too.
+ACTION_NAMES: dict[str, str] = {
     "cursor_top": "Go to top of list",
     "cursor_bottom": "Go to bottom of list",
     "open": "Open item under cursor",
@@ -34,10 +35,15 @@ _NAMES: dict[str, str] = {
     "export": "Export digest of this view",
     "toggle_analysis": "Show / hide analysis pane",
     "toggle_weekly": "Toggle daily / weekly",
+    "toggle_hidden": "Show hidden items",
     "app.feeds": "Feeds",
     "app.help": "Help",
     "app.quit": "Quit",
 }
+#: The old private name, kept for code written against it.
+_NAMES = ACTION_NAMES
+#: The palette command that asks for a date to go to (the stored days are listed as well).
+GOTO_DATE = "Go to date…"
 
 
 class ChipwireCommands(Provider):
@@ -54,14 +60,15 @@ class ChipwireCommands(Provider):
         if screen is None:
             return
         for spec in KEY_SPECS:
-            name = _NAMES.get(spec.action)
-            if name is None:
+            name = ACTION_NAMES.get(spec.action)
+            if name is None or spec.scope not in PALETTE_SCOPES:
                 continue
             if spec.action.startswith("app."):
                 callback = partial(self.app.run_action, spec.action.removeprefix("app."))
             else:
                 callback = partial(screen.run_action, spec.action)
             yield name, callback, f"key: {spec.keys}"
+        yield GOTO_DATE, partial(screen.run_action, "goto_date"), "type YYYY-MM-DD, today or yesterday"
         services = screen.services
         yield "Filter: all themes", partial(screen.set_theme, None), "clear the theme filter"
         titles = services.theme_titles()
@@ -93,7 +100,7 @@ class ChipwireCommands(Provider):
     async def discover(self) -> Hits:
         """Shown before anything is typed: the key actions."""
         for name, callback, help_text in self._commands():
-            if name.startswith("Go to date"):
+            if name.startswith("Go to date "):  # the per-day entries: only when typing
                 continue
             yield DiscoveryHit(name, callback, help=help_text)
 

@@ -5,6 +5,9 @@ any key by id (``[keys] star = "x"``) through :meth:`textual.app.App.set_keymap`
 screen can list them, and the command palette can offer the same actions by name. The ids are
 a contract with users' config files: add, never rename.
 
+Ids are TOML bare keys without dots (``feeds-add``, not ``feeds.add``): in ``[keys]`` a dotted
+key is a nested table, and ``feeds.add = "x"`` next to ``feeds = "F"`` is a TOML error.
+
 No Textual import at module level: ``tui.settings`` validates ``[keys]`` against
 :data:`BINDING_IDS` without paying for Textual.
 """
@@ -28,7 +31,10 @@ class KeySpec:
         action: the action the key runs (on the screen or app that holds it).
         description: the short label the Footer and help show.
         show: whether the Footer shows it (the rest are in help and the palette).
-        scope: ``"app"`` for bindings that work on every screen, ``"briefing"`` for the home screen.
+        scope: ``"app"`` for bindings that work on every screen, ``"briefing"`` for the home
+            screen, ``"feeds"``, ``"help"``, ``"welcome"`` for those screens and ``"picker"``
+            for the small pick-a-theme dialog. Only app and briefing actions go in the
+            briefing's command palette; the other screens offer their own.
     """
 
     id: str
@@ -63,10 +69,35 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("export", "e", "export", "Export"),
     KeySpec("analysis", "a", "toggle_analysis", "Analysis"),
     KeySpec("weekly", "w", "toggle_weekly", "Week"),
+    KeySpec("hidden", "H", "toggle_hidden", "Hidden"),
     KeySpec("feeds", "f", "app.feeds", "Feeds", scope="app"),
     KeySpec("help", "question_mark", "app.help", "Help", show=True, scope="app"),
     KeySpec("quit", "q", "app.quit", "Quit", show=True, scope="app"),
+    # The feeds screen (its help key reuses the app's ``help`` id, so one remap moves both).
+    KeySpec("feeds-add", "a", "add_feed", "Add", show=True, scope="feeds"),
+    KeySpec("feeds-remove", "d,delete", "remove_feed", "Remove", show=True, scope="feeds"),
+    KeySpec("feeds-refresh", "r", "refresh_feed", "Refresh feed", show=True, scope="feeds"),
+    KeySpec("feeds-down", "j", "cursor_down", "Down", scope="feeds"),
+    KeySpec("feeds-up", "k", "cursor_up", "Up", scope="feeds"),
+    KeySpec("feeds-back", "escape,q", "back", "Back", show=True, scope="feeds"),
+    # The help screen (``?`` closes it again under the app's ``help`` id).
+    KeySpec("help-close", "escape,q", "close", "Close", show=True, scope="help"),
+    KeySpec("help-down", "j,down", "scroll(1)", "Down", scope="help"),
+    KeySpec("help-up", "k,up", "scroll(-1)", "Up", scope="help"),
+    KeySpec("help-top", "g,home", "scroll_home", "Top", scope="help"),
+    KeySpec("help-bottom", "G,end", "scroll_end", "Bottom", scope="help"),
+    # The first-run welcome dialog.
+    KeySpec("welcome-refresh", "r", "refresh_defaults", "Refresh default feeds", show=True, scope="welcome"),
+    KeySpec("welcome-demo", "d", "demo", "Open the demo", show=True, scope="welcome"),
+    KeySpec("welcome-later", "escape,q", "later", "Later", show=True, scope="welcome"),
+    # The pick-a-theme dialog (``t``); enter and the arrows are the list's own keys.
+    KeySpec("picker-down", "j", "cursor_down", "Down", scope="picker"),
+    KeySpec("picker-up", "k", "cursor_up", "Up", scope="picker"),
+    KeySpec("picker-cancel", "escape,q", "cancel", "Cancel", show=True, scope="picker"),
 )
+
+#: Scopes whose actions the briefing screen's command palette offers.
+PALETTE_SCOPES: frozenset[str] = frozenset({"app", "briefing"})
 
 #: All binding ids, for validating ``[keys]`` in config.toml.
 BINDING_IDS: frozenset[str] = frozenset(spec.id for spec in KEY_SPECS)
@@ -76,7 +107,7 @@ def bindings(scope: str) -> list["Binding"]:
     """Textual ``Binding`` objects (each with its ``id``) for one scope.
 
     Args:
-        scope: ``"app"`` or ``"briefing"``.
+        scope: a :attr:`KeySpec.scope` (``"app"``, ``"briefing"``, ``"feeds"``...).
     """
     from textual.binding import Binding
 

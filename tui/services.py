@@ -35,6 +35,12 @@ Clock = Callable[[], datetime]
 OTHER = "other"
 #: How many loaded day ranges stay cached; day switching back and forth is then instant.
 CACHE_RANGES = 8
+#: What a second refresh started while one runs is told (screens show it as a notice).
+REFRESH_BUSY = "Not started: a refresh is already running."
+
+
+class RefreshBusy(RuntimeError):
+    """A refresh was asked for while another one runs in this process (two writers, one store)."""
 
 
 def utc_now() -> datetime:
@@ -52,6 +58,7 @@ class ViewRequest:
         unread_only: hide read items.
         theme: show only this theme id (or ``"other"``); ``None`` for all.
         query: the ``/`` filter text in the query language; "" for none.
+        show_hidden: also show items an ignore.toml rule hides (marked as hidden).
     """
 
     day: date
@@ -59,6 +66,7 @@ class ViewRequest:
     unread_only: bool = False
     theme: str | None = None
     query: str = ""
+    show_hidden: bool = False
 
     @property
     def range(self) -> tuple[date, date]:
@@ -113,6 +121,10 @@ class BriefingView:
     demo: bool
     query_error: str | None = None
     items: dict[str, dict] = field(default_factory=dict)
+    #: Items in the view's range an ignore rule hides (counted whether shown or not).
+    hidden: int = 0
+    #: Item id -> name of the ignore rule hiding it (only ids of hidden items).
+    hidden_by: dict[str, str] = field(default_factory=dict)
 
     def item_ids(self) -> list[str]:
         """Every item id shown (leads and other sources), in list order."""
@@ -154,6 +166,8 @@ class Services:
         self._cache: OrderedDict[tuple[date, date], list[dict]] = OrderedDict()
         self._day_counts: dict[str, dict[str, int]] | None = None
         self._ignore: Any = None
+        #: Held for a whole refresh or re-tag; never waited on (a second refresh is refused).
+        self._refresh_lock = threading.Lock()
 
     # -- basics ---------------------------------------------------------------------------
 
@@ -398,6 +412,7 @@ class Services:
             end=end,
             query=query,
             ignore=self.ignore_rules(),
+            show_hidden=request.show_hidden,
             unread_only=request.unread_only,
             theme_filter=request.theme,
             now=now,
@@ -437,6 +452,8 @@ class Services:
             last_refresh=self.last_refresh(),
             demo=self.demo,
             query_error=query_error,
+            hidden=briefing.hidden,
+            hidden_by=dict(briefing.hidden_by),
         )
         for group in groups:
             for story in group.stories:
@@ -447,29 +464,92 @@ class Services:
 
     # -- refresh and export ---------------------------------------------------------------
 
-    def refresh(self, *, force: bool = False, on_progress: Callable[[int, int, Any], None] | None = None) -> Any:
+    @property
+    def refresh_running(self) -> bool:
+        """True while a refresh (all feeds or some) holds the refresh lock in this process."""
+        return self._refresh_lock.locked()
+
+    def refresh(
+        self,
+        *,
+        force: bool = False,
+        on_progress: Callable[[int, int, Any], None] | None = None,
+        only: list[str] | None = None,
+    ) -> Any:
         """Run the refresh pipeline on our open store (call from a thread worker).
 
         The pipeline writes through our store object so there is one writer in the process;
         the store's own mutex serialises its reads and writes, so the screen stays browsable
         (cached days instantly, others as soon as the store answers) while the refresh runs.
+
+        Two refreshes never overlap: the briefing's ``r``, the auto-refresh timer and the feeds
+        screen's one-feed refresh all come through here, and the second one is refused at once
+        (rather than queued behind a slow network) with :class:`RefreshBusy`.
+
+        Args:
+            force: ignore each feed's schedule.
+            on_progress: ``(done, total, outcome)`` after each feed (from the worker thread).
+            only: refresh just these feed URLs (the feeds screen's one-feed refresh).
+
+        Raises:
+            RefreshBusy: another refresh is running in this process.
         """
         from tui.pipeline import refresh
 
-        store = self.store
+        if not self._refresh_lock.acquire(blocking=False):
+            raise RefreshBusy(REFRESH_BUSY)
         try:
-            report = refresh(
-                self.paths,
-                settings=self.settings,
-                force=force,
-                now=self.clock(),
-                on_progress=on_progress,
-                store=store,
-                themes=self.themes,
-            )
+            store = self.store
+            try:
+                return refresh(
+                    self.paths,
+                    settings=self.settings,
+                    force=force,
+                    now=self.clock(),
+                    on_progress=on_progress,
+                    store=store,
+                    themes=self.themes,
+                    only=list(only) if only else None,
+                )
+            finally:
+                self.invalidate()
         finally:
+            self._refresh_lock.release()
+
+    def retag_if_stale(self) -> int:
+        """Re-tag every stored item when the themes changed since they were tagged (a worker call).
+
+        The digest check is a cheap meta read; only a stale store takes the writer lock and
+        rewrites items, in one batch, under :attr:`lock` and the refresh lock (so neither a
+        refresh nor a view read sees half-tagged months). Returns how many items changed.
+        """
+        themes = self.themes
+        with self.lock:
+            if self.store.meta("themes_digest") == themes.digest:
+                return 0
+        from tui.pipeline import ensure_tags_current
+
+        with self._refresh_lock, self.lock:
+            store = self.store
+            with store.writer():
+                changed = ensure_tags_current(store, themes)
+        if changed:
             self.invalidate()
-        return report
+        return changed
+
+    def resolve_day(self, day: date) -> tuple[date, str | None]:
+        """The day to show for a typed date: itself when it has items, else the nearest earlier.
+
+        Returns ``(day, note)``; ``note`` says what happened when the answer is not the day asked
+        for (or when nothing is stored that early), so the screen can tell the person.
+        """
+        days = self.days_with_items()
+        if day in days or not days:
+            return day, None if day in days else f"No items stored; showing {day.isoformat()}."
+        earlier = [d for d in days if d < day]
+        if earlier:
+            return earlier[-1], f"No items on {day.isoformat()}; showing {earlier[-1].isoformat()}, the nearest earlier day."
+        return day, f"No items on or before {day.isoformat()} (the first is {days[0].isoformat()})."
 
     def export(self, view: BriefingView, *, start: date | None = None, end: date | None = None) -> Path:
         """Write the Markdown digest of the view (or of ``start..end``) to the exports folder.

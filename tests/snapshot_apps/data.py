@@ -82,17 +82,28 @@ def fixed_items() -> list[dict]:
     ]
 
 
-def build_home(root: Path, items: list[dict] | None = None, *, demo: bool = False):
-    """Create a home under ``root`` and store ``items`` through the store API; returns HomePaths."""
+def build_home(root: Path, items: list[dict] | None = None, *, demo: bool = False,
+               themes_digest: str | None = None):
+    """Create a home under ``root`` and store ``items`` through the store API; returns HomePaths.
+
+    ``themes_digest`` is the digest the items count as tagged with (the built-in themes' when
+    None); give another to have the app find the tags stale.
+    """
     from store import Store
     from store.home import HomePaths
 
     paths = HomePaths(root)
     paths.ensure()
+    from briefing.themes import load_builtin
+
     store = Store.open(paths.db_dir)
     try:
         with store.writer():
             store.upsert_items(items if items is not None else fixed_items(), now=NOW)
+            # The fixed tags count as the built-in themes' own, so the app's start-up check
+            # (themes changed -> re-tag) leaves them alone; a test that wants the re-tag
+            # passes ``themes_digest``.
+            store.set_meta("themes_digest", themes_digest if themes_digest is not None else load_builtin().digest)
             store.commit()
     finally:
         store.close()

@@ -6,6 +6,7 @@ import argparse
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any, Callable
 
 from store.home import HomePaths
 from tui.cli.context import CliError, Context
@@ -26,17 +27,33 @@ def seed_demo_home(root: Path, ctx: Context) -> HomePaths:
     return paths
 
 
-def run_app_command(args: argparse.Namespace, ctx: Context) -> int:
-    """Open the app; with ``--demo``, on a temporary home that is removed afterwards."""
-    from tui.app import run_app
+def run_app_command(
+    args: argparse.Namespace,
+    ctx: Context,
+    *,
+    runner: Callable[[Any], object] | None = None,
+) -> int:
+    """Open the app; with ``--demo`` (or the welcome screen's "open the demo"), on a temporary home.
 
-    if args.demo:
-        tmp = Path(tempfile.mkdtemp(prefix="chipwire-demo-"))
-        try:
-            paths = seed_demo_home(tmp, ctx)
-            run_app(paths, Context(paths=paths).settings(), demo=True)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return 0
-    run_app(ctx.paths, ctx.settings(), demo=False)
+    The demo home is seeded through the real pipeline and removed when the app exits. The
+    welcome screen cannot swap homes under an open store, so it exits the app with
+    :data:`~tui.screens.welcome.DEMO_RESULT` and the demo starts here, as if ``--demo`` had
+    been given.
+
+    Args:
+        runner: runs each built app instead of ``app.run()`` (in-process tests drive it with Pilot).
+    """
+    from tui.app import run_app
+    from tui.screens.welcome import DEMO_RESULT
+
+    if not args.demo:
+        result = run_app(ctx.paths, ctx.settings(), demo=False, runner=runner)
+        if result != DEMO_RESULT:
+            return 0
+    tmp = Path(tempfile.mkdtemp(prefix="chipwire-demo-"))
+    try:
+        paths = seed_demo_home(tmp, ctx)
+        run_app(paths, Context(paths=paths).settings(), demo=True, runner=runner)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0

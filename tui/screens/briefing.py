@@ -23,7 +23,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tui import keymap
-from tui.services import OTHER, BriefingView, Services, ViewRequest
+from tui.services import OTHER, REFRESH_BUSY, BriefingView, RefreshBusy, Services, ViewRequest
 from tui.widgets.analysis_pane import AnalysisPane
 from tui.widgets.header_bar import HeaderBar, HeaderInfo
 from tui.widgets.refresh_bar import RefreshBar
@@ -48,6 +48,13 @@ class ViewLoaded(Message):
 
 
 @dataclass
+class LoadSkipped(Message):
+    """A load ended without a new view (no earlier/later day): the screen is settled again."""
+
+    generation: int
+
+
+@dataclass
 class RefreshProgress(Message):
     """One feed finished during a refresh; floods collapse (only the latest matters)."""
 
@@ -64,6 +71,13 @@ class RefreshDone(Message):
     """The refresh worker finished; ``report`` is the pipeline's RefreshReport."""
 
     report: Any
+
+
+@dataclass
+class Retagged(Message):
+    """The start-up check re-tagged stored items because the themes changed."""
+
+    count: int
 
 
 @dataclass
@@ -98,6 +112,8 @@ class BriefingScreen(Screen):
         self.view: BriefingView | None = None
         self.open_item: str | None = None
         self._generation = 0
+        #: The generation of the view on screen (``_generation`` runs ahead while one loads).
+        self._painted = 0
         self.refreshing = False
 
     @property
@@ -124,13 +140,18 @@ class BriefingScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(StoryList).focus()
         self.load(None)
+        self._retag_worker()
         interval = getattr(getattr(self.services.settings, "app", None), "auto_refresh", 0) or 0
         if interval > 0:
             self.set_interval(float(interval), self._auto_refresh, name="auto-refresh")
 
     def on_screen_resume(self) -> None:
-        """Back from feeds/help: reload (a refresh or feed removal there may have changed items)."""
-        if self.request is not None:
+        """Back from feeds/help: reload (a refresh or feed removal there may have changed items).
+
+        Not when a load is already on its way (a dialog such as the theme picker just asked for
+        one): reloading the painted request would overtake and undo it.
+        """
+        if self.request is not None and self._painted == self._generation:
             self.reload()
 
     # -- loading --------------------------------------------------------------------------
@@ -149,16 +170,36 @@ class BriefingScreen(Screen):
             target = services.step_day(request.day, step, weekly=request.weekly)
             if target is None:
                 self.post_message(Notice("No earlier day with items." if step < 0 else "No later day with items."))
+                self.post_message(LoadSkipped(generation))
                 return
             request = replace(request, day=target)
         view = services.build_view(request)
         self.post_message(ViewLoaded(view, keep, generation))
         self._prefetch_worker(request)
 
+    @work(thread=True, exit_on_error=False, group="retag")
+    def _retag_worker(self) -> None:
+        """Themes changed since the items were tagged: re-tag them all once, off the loop."""
+        count = self.services.retag_if_stale()
+        if count:
+            self.post_message(Retagged(count))
+
+    def on_retagged(self, message: Retagged) -> None:
+        """Say so, and repaint the view with the new tags (the cache was dropped)."""
+        self.notify(f"themes changed: re-tagged {message.count} item{'s' if message.count != 1 else ''}",
+                    title="Themes", markup=False)
+        if self.request is not None:
+            self.reload()
+
     @work(thread=True, exit_on_error=False, exclusive=True, group="prefetch")
     def _prefetch_worker(self, request: ViewRequest) -> None:
         """After a view is shown, read the neighbouring days so [ and ] answer from memory."""
         self.services.prefetch(request.day, 1, weekly=request.weekly)
+
+    def on_load_skipped(self, message: LoadSkipped) -> None:
+        """Nothing new to paint, but no load is pending any more."""
+        if message.generation == self._generation:
+            self._painted = message.generation
 
     def on_view_loaded(self, message: ViewLoaded) -> None:
         """Paint a freshly built view, unless a newer load was started meanwhile."""
@@ -167,12 +208,14 @@ class BriefingScreen(Screen):
         view = message.view
         self.view = view
         self.request = view.request
+        self._painted = message.generation
         start, end = view.request.range
         self._paint_header()
         entries = [ThemeEntryData(ALL, "All themes", view.total, [])]
         entries += [ThemeEntryData(t.id, t.title, t.count, t.spark) for t in view.themes]
         self.query_one(ThemeColumn).show(entries, view.request.theme)
-        self.query_one(StoryList).show(view.groups, multi_day=start != end, keep=message.keep)
+        self.query_one(StoryList).show(view.groups, multi_day=start != end, keep=message.keep,
+                                       hidden_by=view.hidden_by)
         search = self.query_one(SearchBar)
         if view.request.query.strip():
             if view.query_error:
@@ -180,7 +223,7 @@ class BriefingScreen(Screen):
             else:
                 search.set_status(f"{view.shown} match{'es' if view.shown != 1 else ''}")
         if self.open_item and self.open_item in view.items:
-            self.query_one(AnalysisPane).show_item(view.items[self.open_item], self.services.theme_titles())
+            self._show_item(view.items[self.open_item])
         elif self.open_item is not None:  # the open item left the view (other day, filtered out)
             self.close_item()
         else:
@@ -201,7 +244,8 @@ class BriefingScreen(Screen):
             filters.append(f"/{view.request.query.strip()}")
         self.query_one(HeaderBar).show(
             HeaderInfo(start, end, view.total, view.shown, view.unread, view.last_refresh, view.demo,
-                       self.services.clock(), tuple(filters))
+                       self.services.clock(), tuple(filters), hidden=view.hidden,
+                       showing_hidden=view.request.show_hidden)
         )
 
     def reload(self, **changes: Any) -> None:
@@ -262,9 +306,14 @@ class BriefingScreen(Screen):
         item = self.view.items[item_id]
         self.open_item = item_id
         self.add_class("-item-open")
-        self.query_one(AnalysisPane).show_item(item, self.services.theme_titles())
+        self._show_item(item)
         if not item.get("read"):
             self._set_flag(item, read=True)
+
+    def _show_item(self, item: dict) -> None:
+        """The item in the analysis pane, with the ignore rule that hides it (if one does)."""
+        hidden_by = self.view.hidden_by.get(item["id"]) if self.view is not None else None
+        self.query_one(AnalysisPane).show_item(item, self.services.theme_titles(), hidden_by=hidden_by)
 
     def close_item(self) -> None:
         """Back from an open item to the theme analysis."""
@@ -292,7 +341,7 @@ class BriefingScreen(Screen):
         self.query_one(StoryList).refresh_item(item)
         self._paint_header()
         if self.open_item == item["id"]:
-            self.query_one(AnalysisPane).show_item(item, self.services.theme_titles())
+            self._show_item(item)
         self._flag_worker(item["id"], read, starred)
 
     @work(thread=True, exit_on_error=False, group="flags")
@@ -317,15 +366,18 @@ class BriefingScreen(Screen):
             what = "Could not save the flag"
         elif event.worker.group == "export":
             what = "Export failed"
+        elif event.worker.group == "retag":
+            what = "Could not re-tag the stored items"
         else:
+            self._painted = self._generation  # no view is coming: let a resume reload again
             what = "Could not load the briefing"
         self.notify(f"{what}: {error}", severity="error", markup=False, timeout=10)
 
     # -- refresh --------------------------------------------------------------------------
 
     def start_refresh(self, *, force: bool = False) -> bool:
-        """Start the refresh worker unless one is running; returns whether it started."""
-        if self.refreshing:
+        """Start the refresh worker unless a refresh runs (here or on the feeds screen)."""
+        if self.refreshing or self.services.refresh_running:
             return False
         self.refreshing = True
         self.query_one(RefreshBar).start()
@@ -340,7 +392,11 @@ class BriefingScreen(Screen):
         def progress(done: int, total: int, outcome: Any) -> None:
             self.post_message(RefreshProgress(done, total, str(getattr(outcome, "title", "") or "")))
 
-        report = self.services.refresh(force=force, on_progress=progress)
+        try:
+            report = self.services.refresh(force=force, on_progress=progress)
+        except RefreshBusy as exc:  # another refresh took the lock between the check and here
+            self.post_message(Notice(str(exc), "warning"))
+            report = None
         self.post_message(RefreshDone(report))
 
     def on_refresh_progress(self, message: RefreshProgress) -> None:
@@ -355,6 +411,8 @@ class BriefingScreen(Screen):
         """Summarise the refresh and reload the view, keeping the cursor on the same item."""
         self._end_refresh()
         report = message.report
+        if report is None:  # refused: nothing ran, nothing to reload
+            return
         new = len(getattr(report, "new_ids", []) or [])
         failed = list(getattr(report, "failed", []) or [])
         summary = f"{new} new item{'s' if new != 1 else ''}"
@@ -493,9 +551,48 @@ class BriefingScreen(Screen):
         else:
             self.load(ViewRequest(day=day))
 
+    def action_goto_date(self) -> None:
+        """Palette "Go to date…": type a day; no items that day -> the nearest earlier day."""
+        from tui.screens.date_prompt import DatePrompt
+
+        def chosen(day: date | None) -> None:
+            if day is not None:
+                self._goto_typed_worker(day)
+
+        self.app.push_screen(DatePrompt(self.services.today()), chosen)
+
+    @work(thread=True, exit_on_error=False, group="view")
+    def _goto_typed_worker(self, day: date) -> None:
+        target, note = self.services.resolve_day(day)
+        if note:
+            self.post_message(Notice(note))
+        self.app.call_from_thread(self.goto_day, target)
+
+    def action_toggle_hidden(self) -> None:
+        """H: show or hide again the items ignore.toml rules hide (shown ones are dimmed)."""
+        if self.request is not None:
+            showing = not self.request.show_hidden
+            self.reload(show_hidden=showing)
+            hidden = self.view.hidden if self.view is not None else 0
+            if showing and not hidden:
+                self.notify("No items are hidden by ignore rules in this view.", markup=False)
+
     def action_pick_theme(self) -> None:
-        """t: move focus to the theme column to pick a filter."""
-        self.query_one(ThemeColumn).focus()
+        """t: a small dialog of the themes with the view's counts; enter filters, escape cancels."""
+        from tui.screens.theme_picker import ALL_THEMES, ThemeChoice, ThemePicker
+
+        if self.view is None:
+            return
+        choices = [ThemeChoice(ALL_THEMES, "All themes", self.view.total)]
+        choices += [ThemeChoice(t.id, t.title, t.count) for t in self.view.themes]
+
+        def picked(choice: str | None) -> None:
+            if choice is None:
+                return
+            self.reload(theme=None if choice == ALL_THEMES else choice)
+            self.query_one(StoryList).focus()
+
+        self.app.push_screen(ThemePicker(choices, self.view.request.theme), picked)
 
     def set_theme(self, theme: str | None) -> None:
         """Filter to a theme (palette)."""
@@ -574,7 +671,7 @@ class BriefingScreen(Screen):
     def action_refresh(self) -> None:
         """r: refresh the feeds in the background."""
         if not self.start_refresh():
-            self.notify("A refresh is already running.", markup=False)
+            self.notify(REFRESH_BUSY, markup=False)
 
     def action_export(self) -> None:
         """e: export the current view as a Markdown digest."""

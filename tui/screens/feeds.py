@@ -35,6 +35,8 @@ from textual.widgets import Button, DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 import styles
+from tui import keymap
+from tui.services import REFRESH_BUSY
 
 if TYPE_CHECKING:  # pragma: no cover
     from tui.services import Services
@@ -413,12 +415,7 @@ class FeedsScreen(ModalScreen[None]):
     CSS_PATH = SCREENS_CSS
     COMMANDS = {FeedsCommands}
     BINDINGS: ClassVar[list[Binding]] = [
-        Binding("a", "add_feed", "Add", id="feeds.add"),
-        Binding("d,delete", "remove_feed", "Remove", id="feeds.remove"),
-        Binding("r", "refresh_feed", "Refresh feed", id="feeds.refresh"),
-        Binding("j", "cursor_down", "Down", show=False, id="feeds.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="feeds.up"),
-        Binding("escape,q", "back", "Back", id="feeds.back"),
+        *keymap.bindings("feeds"),
         Binding("question_mark", "app.help", "Help", id="help"),
     ]
 
@@ -621,20 +618,22 @@ class FeedsScreen(ModalScreen[None]):
         row = self.selected
         if row is None:
             return
-        if self.refreshing is not None or self._app_is_refreshing():
-            self.notify("A refresh is already running.", markup=False)
+        if self.refreshing is not None or self.services.refresh_running:
+            self.notify(REFRESH_BUSY, markup=False)
             return
         self.refreshing = row.url
         self.notify(f"Refreshing {truncate(row.title, 60)}…", markup=False)
         self._refresh_worker(row.url)
 
-    def _app_is_refreshing(self) -> bool:
-        """True while the briefing screen's full refresh runs (two writers would share one store)."""
-        return any(getattr(screen, "refreshing", None) is True for screen in self.app.screen_stack)
-
     @work(thread=True, exit_on_error=False, group="feeds-refresh", exclusive=True)
     def _refresh_worker(self, url: str) -> None:
-        report = refresh_one(self.services, url)
+        from tui.services import RefreshBusy
+
+        try:
+            report = refresh_one(self.services, url)
+        except RefreshBusy as exc:  # the briefing's refresh started between the check and here
+            self.post_message(FeedsNotice(str(exc), "warning"))
+            return
         outcome = next((o for o in getattr(report, "outcomes", []) if o.url == url), None)
         if outcome is None:
             self.post_message(FeedsNotice(f"{url} is not in feeds.toml any more.", "warning"))
@@ -667,23 +666,11 @@ class FeedsScreen(ModalScreen[None]):
 
 
 def refresh_one(services: "Services", url: str) -> Any:
-    """Refresh one feed through the real pipeline on the app's open store (call from a worker).
+    """Refresh one feed now, ignoring its schedule, through :meth:`Services.refresh` (a worker call).
 
-    ``Services.refresh`` has no way to name feeds yet, so this calls the pipeline with the same
-    arguments it uses plus ``only``; it invalidates the services' caches the same way so the
-    briefing shows the new items when the person goes back.
+    Going through the services means the one refresh lock of the app guards it: while the
+    briefing's refresh runs this raises :class:`~tui.services.RefreshBusy` instead of starting
+    a second writer on the same store; the services also drop their caches, so the briefing
+    shows the new items when the person goes back.
     """
-    from tui.pipeline import refresh
-
-    try:
-        return refresh(
-            services.paths,
-            settings=services.settings,
-            force=True,
-            now=services.clock(),
-            store=services.store,
-            themes=services.themes,
-            only=[url],
-        )
-    finally:
-        services.invalidate()
+    return services.refresh(force=True, only=[url])

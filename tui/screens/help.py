@@ -170,12 +170,9 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = SCREENS_CSS
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS: ClassVar[list[Binding]] = [
-        Binding("escape,q", "close", "Close", id="help.close"),
+        *keymap.bindings("help")[:1],
         Binding("question_mark", "close", "Close", show=False, id="help"),
-        Binding("j,down", "scroll(1)", "Down", show=False, id="help.down"),
-        Binding("k,up", "scroll(-1)", "Up", show=False, id="help.up"),
-        Binding("g,home", "scroll_home", "Top", show=False, id="help.top"),
-        Binding("G,end", "scroll_end", "Bottom", show=False, id="help.bottom"),
+        *keymap.bindings("help")[1:],
     ]
 
     def __init__(self, services: "Services") -> None:

@@ -6,10 +6,10 @@ person gets three lines of what this is, then picks:
 - **Refresh the default feeds** (``r``): closes the welcome and starts the briefing screen's own
   refresh (the same worker, progress bar and summary as pressing ``r`` there), so there is one
   refresh path in the app;
-- **Open the demo** (``d``): the demo lives in its own temporary home seeded by
+- **Open the demo** (``d``): the demo lives in its own temporary home seeded like
   ``chipwire --demo``, and the app cannot swap homes under an open store. So the app exits with
-  the result :data:`DEMO_RESULT` and a message naming the command; a launcher that knows the
-  result can start the demo straight away (see ``run_app``);
+  the result :data:`DEMO_RESULT`; ``chipwire`` (``tui.cli.app_cmd.run_app_command``) sees it
+  and opens the demo straight away, exactly as ``chipwire --demo`` would;
 - **Later** (``escape``): just close it.
 """
 
@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui import keymap
 from tui.screens.feeds import SCREENS_CSS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,11 +49,7 @@ class WelcomeScreen(ModalScreen[None]):
     """First-run dialog over the empty briefing: refresh the defaults, open the demo, or later."""
 
     CSS_PATH = SCREENS_CSS
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("r", "refresh_defaults", "Refresh default feeds", id="welcome.refresh"),
-        Binding("d", "demo", "Open the demo", id="welcome.demo"),
-        Binding("escape,q", "later", "Later", id="welcome.later"),
-    ]
+    BINDINGS: ClassVar[list[Binding]] = keymap.bindings("welcome")
 
     def __init__(self, services: "Services") -> None:
         super().__init__(id="welcome")
@@ -97,10 +94,11 @@ class WelcomeScreen(ModalScreen[None]):
         briefing.start_refresh()
 
     def action_demo(self) -> None:
-        """d: leave with :data:`DEMO_RESULT`; the exit message names the demo command."""
+        """d: leave with :data:`DEMO_RESULT`; the launcher then opens the demo home."""
         message = Text()
-        message.append("To look around on sample data, run:  ")
+        message.append("Opening the demo on sample data (next time:  ")
         message.append(DEMO_COMMAND, style="bold")
+        message.append(")")
         self.app.exit(result=DEMO_RESULT, message=message)
 
     def action_later(self) -> None:

@@ -47,11 +47,19 @@ def theme_text(theme: Any, *, title: str, count: int | None = None) -> Text:
     return text
 
 
-def item_text(item: Mapping[str, Any], theme_titles: Mapping[str, str]) -> Text:
-    """An open item: title, source, time, link, summary, themes with evidence, entities."""
+def item_text(item: Mapping[str, Any], theme_titles: Mapping[str, str], *, hidden_by: str | None = None) -> Text:
+    """An open item: title, source, time, link, summary, themes with evidence, entities.
+
+    ``hidden_by`` is the name of the ignore rule hiding the item (shown with ``H``): the pane
+    says which rule, so a rule that is too broad can be found and fixed.
+    """
     text = Text()
     text.append(item.get("title") or "(untitled)", style="bold")
     text.append("\n")
+    if hidden_by is not None:
+        text.append("⊘ hidden: ", style="bold")
+        text.append(hidden_by, style="italic")
+        text.append("  (ignore.toml)\n", style="dim")
     text.append(item.get("feed_title") or item.get("feed") or "", style="italic")
     published = item.get("published") or ""
     try:
@@ -130,9 +138,10 @@ class AnalysisPane(VerticalScroll, can_focus=True):
         self.set_class(False, "-item")
         self._set(theme_text(theme, title=title, count=count))
 
-    def show_item(self, item: Mapping[str, Any], theme_titles: Mapping[str, str]) -> None:
-        """Show one item in full."""
+    def show_item(self, item: Mapping[str, Any], theme_titles: Mapping[str, str], *,
+                  hidden_by: str | None = None) -> None:
+        """Show one item in full (with the ignore rule hiding it, when one does)."""
         self.item_id = str(item.get("id"))
         self.theme_id = None
         self.set_class(True, "-item")
-        self._set(item_text(item, theme_titles))
+        self._set(item_text(item, theme_titles, hidden_by=hidden_by))

@@ -26,6 +26,9 @@ class HeaderInfo:
     demo: bool
     now: datetime
     filters: tuple[str, ...] = ()
+    #: Items in range an ignore.toml rule hides, and whether they are being shown (``H``).
+    hidden: int = 0
+    showing_hidden: bool = False
 
 
 def _ago(stamp: str | None, now: datetime) -> str:
@@ -62,6 +65,10 @@ def header_text(info: HeaderInfo) -> Text:
     text.append(f"  ·  {items}  ·  ")
     text.append(f"{info.unread} unread", style="bold" if info.unread else "")
     text.append(f"  ·  refreshed {_ago(info.last_refresh, info.now)}")
+    if info.hidden:
+        text.append("  ·  ")
+        text.append(f"{info.hidden} hidden" + (" (shown)" if info.showing_hidden else ""),
+                    style="italic" if info.showing_hidden else "dim")
     for label in info.filters:
         text.append("  ·  ")
         text.append(label, style="italic")

@@ -41,8 +41,12 @@ def _marks(item: dict) -> Text:
     return text
 
 
-def story_text(story: ViewStory, *, expanded: bool, multi_day: bool) -> Text:
-    """One story line: marks, time, title, source, theme badges, "+N sources"."""
+def story_text(story: ViewStory, *, expanded: bool, multi_day: bool, hidden_by: str | None = None) -> Text:
+    """One story line: marks, time, title, source, theme badges, "+N sources".
+
+    A row an ignore rule hides (shown because the person pressed ``H``) is dimmed and says so
+    in words, so it reads as hidden without colour.
+    """
     lead = story.lead
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append_text(_marks(lead))
@@ -60,11 +64,14 @@ def story_text(story: ViewStory, *, expanded: bool, multi_day: bool) -> Text:
     for badge in story.badges:
         text.append(" ")
         text.append(f"[{badge}]", style="dim")
+    if hidden_by is not None:
+        text.stylize("dim")
+        text.append(" ⊘ hidden", style="italic")
     return text
 
 
-def source_text(item: dict, *, multi_day: bool) -> Text:
-    """A secondary source of an expanded story, indented under its lead."""
+def source_text(item: dict, *, multi_day: bool, hidden_by: str | None = None) -> Text:
+    """A secondary source of an expanded story, indented under its lead (dimmed when hidden)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("    └ ")
     text.append_text(_marks(item))
@@ -72,6 +79,9 @@ def source_text(item: dict, *, multi_day: bool) -> Text:
     text.append(item.get("feed_title") or item.get("feed") or "", style="italic")
     text.append(": ", style="dim")
     text.append(item.get("title") or item.get("link") or "(untitled)")
+    if hidden_by is not None:
+        text.stylize("dim")
+        text.append(" ⊘ hidden", style="italic")
     return text
 
 
@@ -106,12 +116,19 @@ class StoryList(OptionList):
         self._theme_of: dict[str, str] = {}
         self.expanded: set[str] = set()
         self._multi_day = False
+        #: Item id -> ignore rule name, for rows shown although a rule hides them.
+        self.hidden_by: dict[str, str] = {}
 
     # -- data in --------------------------------------------------------------------------
 
-    def show(self, groups: Sequence[ViewGroup], *, multi_day: bool = False, keep: str | None = None) -> None:
-        """Replace the rows, keeping the cursor on item ``keep`` (or the same item as before)."""
+    def show(self, groups: Sequence[ViewGroup], *, multi_day: bool = False, keep: str | None = None,
+             hidden_by: dict[str, str] | None = None) -> None:
+        """Replace the rows, keeping the cursor on item ``keep`` (or the same item as before).
+
+        ``hidden_by`` names the ignore rule of each hidden item the view still shows (dimmed).
+        """
         keep = keep if keep is not None else self.highlighted_item
+        self.hidden_by = dict(hidden_by or {})
         self._groups = list(groups)
         self._multi_day = multi_day
         self._stories = {}
@@ -130,10 +147,10 @@ class StoryList(OptionList):
             for story in group.stories:
                 lead_id = story.lead["id"]
                 is_open = lead_id in self.expanded
-                options.append(Option(story_text(story, expanded=is_open, multi_day=self._multi_day), id=f"i:{lead_id}"))
+                options.append(Option(self._story_text(story), id=f"i:{lead_id}"))
                 if is_open:
                     for other in story.others:
-                        options.append(Option(source_text(other, multi_day=self._multi_day), id=f"c:{other['id']}"))
+                        options.append(Option(self._source_text(other), id=f"c:{other['id']}"))
         with self.prevent(OptionList.OptionHighlighted):
             self.set_options(options)
             target = None
@@ -149,6 +166,14 @@ class StoryList(OptionList):
             self.highlighted = target
         self._announce()
 
+    def _story_text(self, story: ViewStory) -> Text:
+        lead_id = story.lead["id"]
+        return story_text(story, expanded=lead_id in self.expanded, multi_day=self._multi_day,
+                          hidden_by=self.hidden_by.get(lead_id))
+
+    def _source_text(self, item: dict) -> Text:
+        return source_text(item, multi_day=self._multi_day, hidden_by=self.hidden_by.get(item["id"]))
+
     def _index_of(self, item_id: str) -> int | None:
         for prefix in ("i:", "c:"):
             try:
@@ -163,16 +188,13 @@ class StoryList(OptionList):
         for story in self._stories.values():
             if story.lead["id"] == item_id:
                 story.lead = item
-                self.replace_option_prompt(
-                    f"i:{item_id}",
-                    story_text(story, expanded=item_id in self.expanded, multi_day=self._multi_day),
-                )
+                self.replace_option_prompt(f"i:{item_id}", self._story_text(story))
                 return
             for index, other in enumerate(story.others):
                 if other["id"] == item_id:
                     story.others[index] = item
                     if story.lead["id"] in self.expanded:
-                        self.replace_option_prompt(f"c:{item_id}", source_text(item, multi_day=self._multi_day))
+                        self.replace_option_prompt(f"c:{item_id}", self._source_text(item))
                     return
 
     # -- state out ------------------------------------------------------------------------
