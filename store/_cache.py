@@ -90,7 +90,18 @@ class DiskCache:
         return fm
 
     def _recount(self, m: str) -> None:
-        im = self._month(m, fresh=True)
+        """Count a month from its files. A month not already cached is read, counted and dropped.
+
+        Why not cache it: healing (after a crash, a copy or a restore) may recount every month,
+        and keeping them all parsed would hold the whole archive in memory for the rest of the
+        process; a later read loads only the months it needs.
+        """
+        cached = self._months.get(m)
+        if cached is not None and cached.sig == file_sig(cached.path):
+            im = cached
+        else:
+            self._months.pop(m, None)
+            im = ItemsMonth(items_path(self.db_dir, m), m)
         fm = self._flags(m)
         if fm.sig != file_sig(fm.path):
             fm = self._flags(m, fresh=True)
