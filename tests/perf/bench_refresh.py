@@ -274,6 +274,25 @@ def seed_store(home: Path, count: int, now: datetime) -> float:
     return time.perf_counter() - start
 
 
+def heal_copied_store(home: Path) -> float:
+    """Let a copied store recount its months once, before the timed run; returns the seconds.
+
+    A copy (like a restore from backup) gives every file a new inode, so the counters recorded
+    in state.json no longer match and the first writer recounts all months. A real archive is
+    used in place; the timed refresh should measure that, not a one-off heal after the copy.
+    """
+    from store import Store
+    from store.home import HomePaths
+
+    start = time.perf_counter()
+    store = Store.open(HomePaths(home).db_dir)
+    with store.writer():
+        store.set_meta("bench_copied", True)
+        store.commit()
+    store.close()
+    return time.perf_counter() - start
+
+
 def bench_tagging() -> tuple[float, float]:
     """Items per second for the tagger on one core, and parse ms per item."""
     from briefing.tagger import Tagger
@@ -386,6 +405,7 @@ def main() -> int:
         for n in range(args.repeat):
             run_home = tmp / f"big{n}"
             shutil.copytree(big, run_home)
+            healed = heal_copied_store(run_home)
             t, data, peak, cpu = run_chipwire(run_home, "refresh", "--json")  # first sight: 500 new items
             inc_runs.append((t, cpu))
             peaks.append(peak)
@@ -393,6 +413,8 @@ def main() -> int:
             if data.get("new") != incremental * args.items:
                 print(f"  incremental run {n}: {data.get('new')} new — not the full load!")
             shutil.rmtree(run_home, ignore_errors=True)
+        print(f"   (each copy of the seeded store first healed its counters once, untimed: {healed:.2f} s —"
+              f" a copy has new inodes, so every month's recorded sig is stale)")
         results["incremental"] = min(inc_runs)[0]
         print(_fmt(f"chipwire +{incremental * args.items} into {args.archive}:", inc_runs))
         print(f"   of which the refresh itself (fetch+parse+tag+store, excluding interpreter start-up): "
