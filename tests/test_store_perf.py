@@ -47,3 +47,30 @@ def test_prune_recount_keeps_counters_right(tmp_path: Path) -> None:
         assert removed == 10
         assert sorted(s.day_counts()) == ["2025-02-10", "2025-03-10", "2025-04-10"]
         assert s.total_items() == 30
+
+
+def test_upsert_copies_items_privately_and_normalises_like_json(tmp_path: Path) -> None:
+    import pytest
+
+    from store._atomic import dump_json
+    from store._records import json_copy
+    import json
+
+    class Label(str):
+        pass
+
+    odd = {"a": (1, 2), 3: Label("x"), "n": [None, True, 1.5, {"k": "v"}]}
+    assert json_copy(odd, dump_json, json.loads) == json.loads(dump_json(odd))  # tuple, int key, str subclass
+    plain = {"a": [1, {"b": "c"}], "d": 2.5}
+    copied = json_copy(plain, dump_json, json.loads)
+    assert copied == plain and copied["a"] is not plain["a"] and copied["a"][1] is not plain["a"][1]
+    with pytest.raises(TypeError):
+        json_copy({"a": object()}, dump_json, json.loads)
+    with Store.open(tmp_path / "db") as s:
+        it = _item(1, 3)
+        s.upsert_items([it], now=NOW)
+        it["themes"][0]["id"] = "changed-after-upsert"  # the caller's dict is not the store's
+        s.commit()
+        assert s.get("id-1")["themes"][0]["id"] == "gray-market"
+        with pytest.raises(ValueError, match="not JSON-serialisable"):
+            s.upsert_items([{**_item(2, 3), "bad": {1, 2}}], now=NOW)
