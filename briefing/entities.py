@@ -55,11 +55,14 @@ class EntityTable:
         self._loose_pattern = compile_phrases(loose) if loose else None
         self._loose_single = [(compile_one(alias), entity) for alias, entity in loose.items()]
         self._exact = exact
+        # Like the loose pattern (see phrases.compile_phrases), this one starts by *consuming*
+        # the character before a name and runs over PAD + text: a leading look-behind made the
+        # engine try all the names at every position; now it skips in C to the next non-word.
         self._exact_pattern = (
             re.compile(
-                r"(?<![\w\-])(?:"
+                r"[^\w\-]((?:"
                 + "|".join(re.escape(a) for a in sorted(exact, key=lambda a: (-len(a), a)))
-                + r")(?:s|'s|’s)?(?![\w\-])"
+                + r")(?:s|'s|’s)?)(?![\w\-])"
             )
             if exact
             else None
@@ -95,38 +98,55 @@ class EntityTable:
     def extract(self, title: str, summary: str) -> list[dict[str, str]]:
         """``[{"name", "kind"}]`` for every table entity named in the item."""
         text = f"{title or ''}\n{summary or ''}"
-        found: list[tuple[int, Entity]] = []
-        taken: list[tuple[int, int]] = []
+        # Only each entity's first position matters (output order), so matches are folded into
+        # ``first`` as they come instead of being collected and sorted: a name-dense summary
+        # repeats a few names dozens of times.
+        first: dict[int, tuple[int, Entity]] = {}
+        taken_starts: list[int] = []
+        taken_ends: list[int] = []
         low = lower_same_length(text)
+        shift = len(PAD)  # both patterns run over PAD + text (see compile_phrases)
         if self._loose_pattern is not None:
-            shift = len(PAD)  # the pattern runs over PAD + text (see compile_phrases)
+            cache = self._cache
             for m in self._loose_pattern.finditer(PAD + low):
-                entity = self._loose_entity(m.group(1))
+                span = m.group(1)
+                entity = cache[span] if span in cache else self._loose_entity(span)
                 if entity is not None:
                     start, end = m.span(1)
-                    found.append((start - shift, entity))
-                    taken.append((start - shift, end - shift))
+                    taken_starts.append(start - shift)
+                    taken_ends.append(end - shift)
+                    if id(entity) not in first:
+                        first[id(entity)] = (start - shift, entity)
         if self._exact_pattern is not None:
-            # ``taken`` comes from one finditer: sorted and non-overlapping, so the only span
-            # that can overlap [start, end) is the last one starting before ``end`` (bisect).
-            # A linear scan here made a long summary full of names quadratic.
-            starts = [a for a, _ in taken]
-            for m in self._exact_pattern.finditer(text):
-                entity = self._exact_entity(m.group())
+            # The loose spans come from one finditer: sorted and non-overlapping, so the only
+            # span that can overlap [start, end) is the last one starting before ``end``
+            # (bisect). A linear scan here made a long summary full of names quadratic.
+            for m in self._exact_pattern.finditer(PAD + text):
+                entity = self._exact_entity(m.group(1))
                 if entity is None:
                     continue
+                start, end = m.start(1) - shift, m.end(1) - shift
                 # A longer case-insensitive alias ("Ascend 910B") already covers this span.
-                i = bisect.bisect_left(starts, m.end()) - 1
-                if i >= 0 and taken[i][1] > m.start():
+                i = bisect.bisect_left(taken_starts, end) - 1
+                if i >= 0 and taken_ends[i] > start:
                     continue
-                found.append((m.start(), entity))
-        if not found:
+                seen_at = first.get(id(entity))
+                if seen_at is None or start < seen_at[0]:
+                    first[id(entity)] = (start, entity)
+        if not first:
             return []
-        found = [(p, e) for p, e in found if not e.unless or not any(u in low for u in e.unless)]
-        found.sort(key=lambda pe: (self._rank[pe[1].kind], pe[0]))
+        rank = self._rank
+        found = sorted(
+            (
+                (rank[entity.kind], pos, entity)
+                for pos, entity in first.values()
+                if not entity.unless or not any(u in low for u in entity.unless)
+            ),
+            key=lambda rpe: (rpe[0], rpe[1]),
+        )
         out: list[dict[str, str]] = []
         seen: set[str] = set()
-        for _, entity in found:
+        for _, _, entity in found:
             if entity.name not in seen:
                 seen.add(entity.name)
                 out.append({"name": entity.name, "kind": entity.kind})
