@@ -412,3 +412,35 @@ async def test_empty_home_paints_an_empty_briefing(tmp_path):
         await pilot.press("j", "k", "enter", "s", "o", "left_square_bracket")
         await settle(pilot)
         assert app.is_running
+
+
+async def test_story_list_maps_one_line_per_option(tmp_path):
+    """StoryList skips OptionList's per-prompt measuring (day-switch speed): the rows, scroll
+    range and scrollbar must still be right when a long day follows a short one and back."""
+    from datetime import timedelta
+
+    from snapshot_apps.data import fixed_items, item
+
+    day = NOW.replace(hour=0, minute=0) - timedelta(days=5)
+    many = [item(f"m{n:02d}", day + timedelta(minutes=n), f"Long day story {n:02d}", themes=["export-controls"])
+            for n in range(60)]
+    app, _ = make(build_home(tmp_path / "home", items=fixed_items() + many))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        stories = app.screen.query_one(StoryList)
+        assert not stories.show_vertical_scrollbar  # 8 items fit
+        await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")
+        await settle(pilot)
+        assert str(screen_of(app).request.day) == str(day.date())
+        assert stories.option_count == 61  # one heading + 60 stories
+        assert stories.virtual_size.height == stories.option_count
+        assert stories.show_vertical_scrollbar
+        await pilot.press("G")
+        await pilot.pause()
+        assert stories.highlighted_item == "m00"  # oldest last
+        assert "Long day story 00" in list_text(app)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert stories.virtual_size.height == stories.option_count < 10
+        assert not stories.show_vertical_scrollbar
+        assert "TSMC" not in list_text(app) and "Cluster of 100,000" in list_text(app)

@@ -85,5 +85,9 @@ class HeaderBar(Static):
         super().__init__("chipwire", id=id, markup=False)
 
     def show(self, info: HeaderInfo) -> None:
-        """Repaint with new figures."""
-        self.update(header_text(info))
+        """Repaint with new figures.
+
+        No layout pass: the header is one line of fixed height whatever it says, and a layout
+        of the whole screen on every day switch cost more than the header itself.
+        """
+        self.update(header_text(info), layout=False)

@@ -53,8 +53,11 @@ class ThemeEntry(Vertical):
 
     def set_data(self, data: ThemeEntryData) -> None:
         """Update counts and sparkline in place (no remount: cheap on day switches)."""
+        if data == self.data:
+            return
         self.data = data
-        self.query_one(".theme-label", Label).update(self._label())
+        # One no-wrap line whatever the count: repaint only, no layout pass of the screen.
+        self.query_one(".theme-label", Label).update(self._label(), layout=False)
         if data.id != ALL:
             self.query_one(Sparkline).data = list(data.spark) or [0]
 
