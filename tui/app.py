@@ -46,6 +46,10 @@ class ChipwireApp(App):
     BINDINGS = keymap.bindings("app")
     COMMANDS = App.COMMANDS | {ChipwireCommands}
 
+    #: Freeze the heap out of the cyclic GC's reach after the first paint (see
+    #: ``tui.screens.briefing.freeze_heap``); only for a process that runs one app.
+    freeze_heap: bool = False
+
     def __init__(self, services: Services, *, opener: Opener | None = None, first_run: bool = False,
                  keymap_overrides: dict[str, str] | None = None) -> None:
         super().__init__()
@@ -149,6 +153,7 @@ def run_app(
     first_run = not paths.db_dir.exists()
     app = make_app(paths, settings, demo=demo, first_run=first_run)
     if runner is None:
+        app.freeze_heap = True
         app.run()
     else:
         runner(app)

@@ -92,11 +92,15 @@ class Notice(Message):
 def freeze_heap() -> None:
     """Move every object alive now out of the garbage collector's reach (``gc.freeze``).
 
-    The store's month cache is tens of thousands of long-lived dicts; a full (gen 2) collection
-    scans them all, which took ~90 ms mid-keypress and was the slowest day switch. They are
-    freed by reference counting when the cache drops them (item records hold no cycles), so
-    freezing costs no memory; it is done when new data has just been cached (first paint,
-    after each prefetch), and full collections then scan only the objects made since.
+    After the first paint the heap is mostly what lives as long as the app: modules, the
+    widgets, the themes and the store's month cache (tens of thousands of dicts). A full
+    (gen 2) collection scanned them all, ~90 ms in the middle of a keypress: the slowest day
+    switch. Frozen, they are skipped; records the cache drops are still freed by reference
+    counting (they hold no cycles).
+
+    Only once per process (``ChipwireApp.freeze_heap``, set by ``run_app``): an object frozen
+    and later part of cyclic garbage is never collected, so freezing after every load leaked
+    ~12 MB per twenty day switches, and test processes running many apps must not freeze.
     """
     gc.freeze()
 
@@ -208,7 +212,6 @@ class BriefingScreen(Screen):
     def _prefetch_worker(self, request: ViewRequest) -> None:
         """After a view is shown, read the neighbouring days so [ and ] answer from memory."""
         self.services.prefetch(request.day, 1, weekly=request.weekly)
-        freeze_heap()
 
     def on_load_skipped(self, message: LoadSkipped) -> None:
         """Nothing new to paint, but no load is pending any more."""
@@ -220,9 +223,12 @@ class BriefingScreen(Screen):
         if message.generation != self._generation:
             return
         view = message.view
+        first_paint = self.view is None
         self.view = view
         self.request = view.request
         self._painted = message.generation
+        if first_paint and getattr(self.app, "freeze_heap", False):
+            self.call_after_refresh(freeze_heap)
         start, end = view.request.range
         self._paint_header()
         entries = [ThemeEntryData(ALL, "All themes", view.total, [])]
