@@ -14,6 +14,7 @@ process pool when there is enough work to pay for it; the store is written once 
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import os
@@ -24,7 +25,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from store.home import HomePaths
 
@@ -128,8 +130,33 @@ _TAGGER_KEY: str | None = None
 
 
 def _init_worker(themes_file: str | None) -> None:
-    """Process-pool initializer: compile the tagger once per worker process."""
+    """Process-pool initializer: compile the tagger once per worker process.
+
+    A forked worker inherits the parent's paused cyclic GC (see ``_no_cyclic_gc``); it parses
+    an unbounded number of bodies, so it turns collection back on.
+    """
+    gc.enable()
     _get_tagger(themes_file)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one refresh, then restore it.
+
+    Why: a cold refresh allocates ~100,000 small dicts and lists (5,000 items: received from
+    the workers, grouped into stories, copied into the store) and keeps them all alive, so
+    every collection walks a growing heap and finds nothing; that was ~0.2 s of a 5,000-item
+    refresh (store upsert 0.36 -> 0.14 s). The refresh's own data has no reference cycles,
+    so nothing accumulates; collection resumes at the end. Restores only what it changed, so
+    a caller that had GC off keeps it off.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _get_tagger(themes_file: str | None) -> Any:
@@ -277,7 +304,7 @@ def refresh(
 
         store = Store.open(paths.db_dir)
     try:
-        with store.writer():
+        with store.writer(), _no_cyclic_gc():
             report = _refresh_locked(paths, settings, subs, store, force=force, now=now,
                                      on_progress=on_progress, themes=themes)
     finally:
