@@ -56,9 +56,11 @@ _AMP_REF = re.compile(r"&([A-Za-z0-9_]+);")
 
 def _fix(text: str | None) -> str:
     """feedparser's treatment of every text value: strip, undo UTF-8 read as Latin-1, map C1."""
+    out = (text or "").strip()
+    if out.isascii():  # nothing to undo or map (both only touch characters >= U+0080)
+        return out
     from feedparser.mixin import _cp1252
 
-    out = (text or "").strip()
     try:
         out = out.encode("iso-8859-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
