@@ -59,12 +59,12 @@ def header_text(app) -> str:
     return str(app.screen.query_one(HeaderBar).render())
 
 
-async def test_first_paint_falls_back_to_latest_day(home):
+async def test_first_paint_cursor_keys_and_story_expansion(home):
     app, _ = make(home)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
-        assert str(screen.request.day) == "2025-11-28"
+        assert str(screen.request.day) == "2025-11-28"  # today is empty: the latest day with items
         head = header_text(app)
         assert "28 Nov 2025" in head and "8 items" in head and "8 unread" in head
         text = list_text(app)
@@ -72,14 +72,10 @@ async def test_first_paint_falls_back_to_latest_day(home):
         assert "Other" in text  # the untagged item has its own heading
         assert "TSMC" not in text  # another day's item
         assert "+1" in text  # the two-feed story is one row
-        assert screen.query_one(StoryList).highlighted_item is not None
+        stories = screen.query_one(StoryList)
+        assert stories.highlighted_item is not None
 
-
-async def test_j_k_g_G_move_the_cursor(home):
-    app, _ = make(home)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        stories = app.screen.query_one(StoryList)
+        # j k g G move the cursor, without wrapping at the bottom.
         first = stories.highlighted_item
         await pilot.press("j")
         second = stories.highlighted_item
@@ -89,13 +85,31 @@ async def test_j_k_g_G_move_the_cursor(home):
         await pilot.press("G")
         last = stories.highlighted_item
         assert last not in (first, second)
-        await pilot.press("j")  # no wrap at the bottom
+        await pilot.press("j")
         assert stories.highlighted_item == last
         await pilot.press("g")
         assert stories.highlighted_item == first
 
+        # A story reported by two feeds expands to show the other source.
+        while stories.highlighted_item not in ("a1", "a2"):
+            await pilot.press("j")
+        lead = stories.highlighted_item
+        other = ({"a1", "a2"} - {lead}).pop()
+        ids = lambda: [o.id for o in stories.options]  # noqa: E731
+        assert f"c:{other}" not in ids()
+        assert "+1" in str(stories.highlighted_option.prompt)
+        await pilot.press("l")
+        assert [i for i in ids() if i.startswith("c:")] == [f"c:{other}"]
+        await pilot.press("j")  # the child row is a row like any other
+        assert stories.highlighted_item == other
+        await pilot.press("space")  # collapsing from the child lands on the lead
+        assert not [i for i in ids() if i.startswith("c:")]
+        assert stories.highlighted_item == lead
+        await pilot.press("enter")  # enter on a collapsed multi-source story expands it
+        assert [i for i in ids() if i.startswith("c:")]
 
-async def test_brackets_step_through_days_with_items(home):
+
+async def test_brackets_week_and_search(home):
     app, _ = make(home)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
@@ -113,6 +127,18 @@ async def test_brackets_step_through_days_with_items(home):
         await pilot.press("right_square_bracket", "right_square_bracket")
         await settle(pilot)
         assert str(screen.request.day) == "2025-11-28"
+
+        # / filters live; escape clears it.
+        await pilot.press("slash")
+        await pilot.press(*"huawei")
+        await settle(pilot)
+        text = list_text(app)
+        assert "Huawei" in text and "Singapore" not in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.request.query == ""
+        assert "Singapore" in list_text(app)
+
         await pilot.press("w")
         await settle(pilot)
         text = list_text(app)
@@ -169,22 +195,8 @@ async def test_theme_filter_from_the_picker_and_the_column(home):
         assert screen_of(app).request.theme == "gray-market"
 
 
-async def test_search_filters_live_and_escape_clears(home):
-    app, _ = make(home)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        await pilot.press("slash")
-        await pilot.press(*"huawei")
-        await settle(pilot)
-        text = list_text(app)
-        assert "Huawei" in text and "Singapore" not in text
-        await pilot.press("escape")
-        await settle(pilot)
-        assert screen_of(app).request.query == ""
-        assert "Singapore" in list_text(app)
-
-
-async def test_star_and_read_persist_to_the_store(home):
+async def test_flags_open_and_unread_only_persist(home):
+    """s and m on the cursor's item, enter on another (marks it read), then u hides read items."""
     app, _ = make(home)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
@@ -193,22 +205,7 @@ async def test_star_and_read_persist_to_the_store(home):
         await pilot.press("s", "m")
         await settle(pilot)
         assert "7 unread" in header_text(app)
-    from store import Store
-
-    store = Store.open(home.db_dir, readonly=True)
-    try:
-        saved = store.get(target)
-    finally:
-        store.close()
-    assert saved["starred"] is True
-    assert saved["read"] is True
-
-
-async def test_open_shows_item_and_marks_it_read(home):
-    app, _ = make(home)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        while app.screen.query_one(StoryList).highlighted_item != "a5":
+        while stories.highlighted_item != "a5":
             await pilot.press("j")
         await pilot.press("enter")
         await settle(pilot)
@@ -217,45 +214,30 @@ async def test_open_shows_item_and_marks_it_read(home):
         body = str(pane.query_one("#analysis-body").render())
         assert "Huawei ships Ascend 910C" in body and "evidence for domestic-alternatives" in body
         assert "Nvidia" in body
+        assert "6 unread" in header_text(app)
         await pilot.press("escape")
         assert pane.item_id is None
+        await pilot.press("u")
+        await settle(pilot)
+        assert "Huawei" not in list_text(app)
+        assert "unread only" in header_text(app)
     from store import Store
 
     store = Store.open(home.db_dir, readonly=True)
     try:
+        saved = store.get(target)
+        assert saved["starred"] is True and saved["read"] is True
         assert store.get("a5")["read"] is True
         assert store.get("a6")["read"] is False
     finally:
         store.close()
 
 
-async def test_expand_story_shows_other_sources(home):
-    app, _ = make(home)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        stories = app.screen.query_one(StoryList)
-        while stories.highlighted_item not in ("a1", "a2"):
-            await pilot.press("j")
-        lead = stories.highlighted_item
-        other = {"a1", "a2"} - {lead}
-        ids = lambda: [o.id for o in stories.options]  # noqa: E731
-        assert f"c:{other.pop()}" not in ids()
-        assert "+1" in str(stories.highlighted_option.prompt)
-        await pilot.press("l")
-        assert [i for i in ids() if i.startswith("c:")] == [f"c:{({'a1', 'a2'} - {lead}).pop()}"]
-        await pilot.press("j")  # the child row is a row like any other
-        assert stories.highlighted_item in ("a1", "a2") and stories.highlighted_item != lead
-        await pilot.press("space")  # collapsing from the child lands on the lead
-        assert not [i for i in ids() if i.startswith("c:")]
-        assert stories.highlighted_item == lead
-        await pilot.press("enter")  # enter on a collapsed multi-source story expands it
-        assert [i for i in ids() if i.startswith("c:")]
-
-
-async def test_o_opens_web_links_and_refuses_javascript(home):
+async def test_links_open_only_on_the_web_and_hostile_text_is_inert(home):
     app, opened = make(home)
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await settle(pilot)
+        assert "[@click=app.quit]y[/]" in list_text(app)
         stories = app.screen.query_one(StoryList)
         while stories.highlighted_item != "a5":
             await pilot.press("j")
@@ -265,20 +247,12 @@ async def test_o_opens_web_links_and_refuses_javascript(home):
         await pilot.press("g")
         while stories.highlighted_item != "a4":
             await pilot.press("j")
-        await pilot.press("o")
+        await pilot.press("o")  # javascript: is refused
         await settle(pilot)
         assert opened == ["https://wire.example/a5"]
         assert any("Refused" in str(n.message) for n in app._notifications)
+        assert all(not n.markup for n in app._notifications)
 
-
-async def test_hostile_title_is_literal_and_inert(home):
-    app, _ = make(home)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        assert "[@click=app.quit]y[/]" in list_text(app)
-        stories = app.screen.query_one(StoryList)
-        while stories.highlighted_item != "a4":
-            await pilot.press("j")
         # Click on the would-be link text: a parsed [@click] would quit the app.
         row = stories.highlighted - stories.scroll_offset.y
         line = stories.render_line(row).text
@@ -322,21 +296,6 @@ async def test_narrow_terminal_folds_the_analysis_pane(home):
         await pilot.press("a")
         await pilot.pause()
         assert not pane.display
-
-
-async def test_unread_only_hides_read_items(home):
-    app, _ = make(home)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        stories = app.screen.query_one(StoryList)
-        while stories.highlighted_item != "a5":
-            await pilot.press("j")
-        await pilot.press("m")
-        await settle(pilot)
-        await pilot.press("u")
-        await settle(pilot)
-        assert "Huawei" not in list_text(app)
-        assert "unread only" in header_text(app)
 
 
 async def test_keys_remap_through_the_keymap(home):
