@@ -79,7 +79,7 @@ def urls(paths: HomePaths) -> list[str]:
 # -- feeds screen ------------------------------------------------------------------------------
 
 
-async def test_feeds_screen_rows_details_and_hostile_text(home):
+async def test_feeds_screen_rows_details_hostile_text_and_remove(home):
     app = make(home)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_feeds(pilot)
@@ -126,17 +126,22 @@ async def test_feeds_screen_rows_details_and_hostile_text(home):
         await pilot.press("k")
         assert screen.selected_url == ERROR_URL
 
-
-async def test_broken_feeds_toml_is_shown_not_repaired(home):
-    broken = "[[feed]]\nurl = 12\n"
-    home.feeds_file.write_text(broken, encoding="utf-8")
-    app = make(home)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_feeds(pilot)
-        assert screen.query_one(DataTable).row_count == 0
-        text = detail(screen)
-        assert "feeds.toml could not be read" in text and "line 2" in text
-    assert home.feeds_file.read_text(encoding="utf-8") == broken
+        # d asks first; n keeps the feed, delete + y removes it and the cursor stays in place.
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await settle(pilot)
+        assert ERROR_URL in urls(home)
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert ERROR_URL not in screen.rows
+        assert screen.selected_url == HOSTILE_URL
+    assert urls(home) == [OK_URL, HOSTILE_URL, NEVER_URL, DISABLED_URL]
+    assert home.feeds_file.read_text(encoding="utf-8").startswith("# test subscriptions")
 
 
 async def test_add_feed_validates_and_persists_to_feeds_toml(home, tmp_path: Path, monkeypatch):
@@ -184,28 +189,6 @@ async def test_add_feed_validates_and_persists_to_feeds_toml(home, tmp_path: Pat
     assert home.feeds_file.read_text(encoding="utf-8").startswith(before)  # comments kept byte for byte
 
 
-async def test_remove_feed_asks_then_persists(home):
-    app = make(home)
-    async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        screen = await open_feeds(pilot)
-        await select(pilot, screen, ERROR_URL)
-        await pilot.press("d")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("n")  # keep it
-        await settle(pilot)
-        assert ERROR_URL in urls(home)
-        await pilot.press("delete")
-        await pilot.pause()
-        await pilot.press("y")
-        await settle(pilot)
-        assert app.screen is screen
-        assert ERROR_URL not in screen.rows
-        assert screen.selected_url == HOSTILE_URL  # the cursor stays where the row was
-    assert urls(home) == [OK_URL, HOSTILE_URL, NEVER_URL, DISABLED_URL]
-    assert home.feeds_file.read_text(encoding="utf-8").startswith("# test subscriptions")
-
-
 async def test_refresh_fetches_only_the_selected_feed(tmp_path: Path, faultserver):
     from feeds.subscriptions import add_subscription
 
@@ -232,7 +215,7 @@ async def test_refresh_fetches_only_the_selected_feed(tmp_path: Path, faultserve
         assert screen.rows[NEVER_URL].status == "never"
 
 
-async def test_feeds_screen_keys_go_back_and_do_not_stack(home):
+async def test_feeds_screen_keys_back_no_stacking_and_broken_toml(home):
     app = make(home)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -264,6 +247,15 @@ async def test_feeds_screen_keys_go_back_and_do_not_stack(home):
         await pilot.pause()
         assert isinstance(app.screen, BriefingScreen)
 
+        # A broken feeds.toml is shown (file and line), not repaired.
+        broken = "[[feed]]\nurl = 12\n"
+        home.feeds_file.write_text(broken, encoding="utf-8")
+        screen = await open_feeds(pilot)
+        assert screen.query_one(DataTable).row_count == 0
+        text = detail(screen)
+        assert "feeds.toml could not be read" in text and "line 2" in text
+    assert home.feeds_file.read_text(encoding="utf-8") == broken
+
 
 # -- help screen -------------------------------------------------------------------------------
 
@@ -280,7 +272,7 @@ def help_lines(app) -> dict[str, str]:
     return found
 
 
-async def test_help_lists_remapped_keys(home):
+async def test_help_lists_remapped_keys_scrolls_and_closes(home):
     home.config_file.write_text('[keys]\nstar = "x"\nfeeds = "F"\n', encoding="utf-8")
     app = make(home, keymap_overrides={"prev-day": "p"})
     async with app.run_test(size=(160, 48)) as pilot:
@@ -305,15 +297,12 @@ async def test_help_lists_remapped_keys(home):
         await settle(pilot)
         assert app.screen.current_item()["starred"]
 
-
-async def test_help_scrolls_and_closes_with_q(home):
-    app = make(home)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        # At 80x24 help cannot show it all: it scrolls, and q closes it.
+        await pilot.resize_terminal(80, 24)
         await pilot.press("question_mark")
         await pilot.pause()
         body = app.screen.query_one("#help-body")
-        assert body.max_scroll_y > 0  # 80x24 cannot show it all: it must scroll
+        assert body.max_scroll_y > 0
         await pilot.press("G")
         await pilot.pause()
         assert body.scroll_y == body.max_scroll_y
@@ -328,7 +317,7 @@ async def test_help_scrolls_and_closes_with_q(home):
 # -- welcome screen ----------------------------------------------------------------------------
 
 
-async def test_welcome_shows_on_an_empty_home_and_later_closes_it(tmp_path: Path):
+async def test_welcome_later_closes_it_and_d_exits_for_the_demo(tmp_path: Path):
     paths = HomePaths(tmp_path / "home")
     app = make(paths, first_run=True)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -339,12 +328,8 @@ async def test_welcome_shows_on_an_empty_home_and_later_closes_it(tmp_path: Path
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, BriefingScreen)
-
-
-async def test_welcome_demo_exits_with_the_demo_result(tmp_path: Path):
-    app = make(HomePaths(tmp_path / "home"), first_run=True)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        app.push_screen(WelcomeScreen(app.services))  # again, to take the demo this time
+        await pilot.pause()
         await pilot.press("d")
         await pilot.pause()
     assert app.return_value == DEMO_RESULT and not app.is_running
