@@ -199,7 +199,18 @@ def run_chipwire(home: Path, *args: str) -> tuple[float, dict, int, float]:
         "import resource, sys, json\n"
         "from tui.cli import main\n"
         "code = main(sys.argv[1:])\n"
-        "peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        # VmHWM, not RUSAGE_SELF: Linux carries ru_maxrss across exec, so a chipwire process
+        # started from this harness (after seeding 50,000 items here) reported the harness's
+        # own size. VmHWM belongs to the memory map exec created. Pool workers are forks of
+        # chipwire, so RUSAGE_CHILDREN is theirs.
+        "self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'):\n"
+        "            self_peak = int(line.split()[1])\n"
+        "except OSError:\n"
+        "    pass\n"
+        "peak = max(self_peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
         "sys.stderr.write(f'\\nPEAK_RSS_KIB={peak}\\n')\n"
         "sys.exit(code)\n"
     )
@@ -374,6 +385,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-chipwire-"))
     results: dict[str, float] = {}
     peaks: list[int] = []
+    peak_by: dict[str, list[int]] = {}
     try:
         cold_runs, warm_runs = [], []
         for n in range(args.repeat):
@@ -382,11 +394,13 @@ def main() -> int:
             t, data, peak, cpu = run_chipwire(home, "refresh", "--json")
             cold_runs.append((t, cpu))
             peaks.append(peak)
+            peak_by.setdefault("cold", []).append(peak)
             if data.get("new") != args.feeds * args.items or data.get("failed"):
                 print(f"  cold run {n}: {data.get('new')} new, {data.get('failed')} failed — not the full load!")
             t, data, peak, cpu = run_chipwire(home, "refresh", "--json", "--force")
             warm_runs.append((t, cpu))
             peaks.append(peak)
+            peak_by.setdefault("warm", []).append(peak)
             statuses = sorted({f["status"] for f in data.get("feeds", [])})
             if statuses != ["not-modified"]:
                 print(f"  warm run {n}: statuses {statuses} — not all 304!")
@@ -405,6 +419,7 @@ def main() -> int:
             t, data, peak, cpu = run_chipwire(home, "refresh", "--json", "--force")
             wide_runs.append((t, cpu))
             peaks.append(peak)
+            peak_by.setdefault("warm-wide", []).append(peak)
         print(_fmt(f"  same, [fetch] concurrency={min(args.feeds, 256)}:", wide_runs))
 
         # 500 new items into a store already holding the archive. Seeded once, copied per run.
@@ -421,6 +436,7 @@ def main() -> int:
             t, data, peak, cpu = run_chipwire(run_home, "refresh", "--json")  # first sight: 500 new items
             inc_runs.append((t, cpu))
             peaks.append(peak)
+            peak_by.setdefault("+500", []).append(peak)
             inner.append(data.get("elapsed") or 0.0)
             if data.get("new") != incremental * args.items:
                 print(f"  incremental run {n}: {data.get('new')} new — not the full load!")
@@ -431,7 +447,8 @@ def main() -> int:
         print(_fmt(f"chipwire +{incremental * args.items} into {args.archive}:", inc_runs))
         print(f"   of which the refresh itself (fetch+parse+tag+store, excluding interpreter start-up): "
               f"{min(inner):.3f} s")
-        print(f"peak memory (largest process, any run): {max(peaks) / 1024:.0f} MiB")
+        print(f"peak memory (largest process, any run): {max(peaks) / 1024:.0f} MiB  ("
+              + ", ".join(f"{k} {max(v) / 1024:.0f}" for k, v in peak_by.items()) + " MiB)")
 
         tag_rate, parse_ms = bench_tagging()
         print(f"tagger: {tag_rate:,.0f} items/s on one core; feedparser+clean: {parse_ms:.3f} ms per item")
