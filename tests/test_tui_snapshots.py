@@ -55,3 +55,16 @@ def test_open_item(snap_compare, tmp_path: Path, size) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_hostile_item(snap_compare, tmp_path: Path, size) -> None:
     assert snap_compare(make_snapshot_app(tmp_path / "home"), terminal_size=size, run_before=_open("a4"))
+
+
+async def _picker(pilot) -> None:
+    """run_before: open the t theme picker with the cursor on a theme with items."""
+    await _settle(pilot)
+    await pilot.press("t")
+    await _settle(pilot)
+    await pilot.press("j", "j")
+    await pilot.pause()
+
+
+def test_theme_picker(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(make_snapshot_app(tmp_path / "home"), terminal_size=(80, 24), run_before=_picker)
