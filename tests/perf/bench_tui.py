@@ -109,6 +109,14 @@ def measure(home: Path) -> dict:
     from tui.app import make_app
 
     def rss_mb() -> float:
+        """Peak RSS of this process. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec,
+        so right after building the store the child reported the parent's ~340 MB."""
+        try:
+            for line in open("/proc/self/status", encoding="ascii"):
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     result: dict = {"import_s": time.perf_counter() - import_started}
