@@ -157,13 +157,9 @@ def load_feed_rows(services: "Services") -> FeedsData:
 
 def parse_time(text: str | None) -> datetime | None:
     """A store ISO time as an aware datetime; None when missing or unreadable."""
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    from tui.pipeline import from_iso
+
+    return from_iso(text)
 
 
 def relative_time(when: datetime, now: datetime) -> str:
