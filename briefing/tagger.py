@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import reduce
-from operator import or_
+from itertools import compress, islice, repeat
+from operator import and_, or_
 from typing import Iterable
 
 from briefing.phrases import PAD, compile_one, compile_phrases, lower_same_length, normalise_phrase, span_variants
@@ -32,6 +33,8 @@ from briefing.themes import ThemeSet
 _MAX_EVIDENCE = 5
 _CACHE_LIMIT = 100_000
 _TOKEN = re.compile(r"[^\s\-]+")
+#: ASCII characters that are certainly not part of a word (the pattern's ``[^\w]``).
+_NON_WORD = frozenset(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c) == "_"))
 
 
 @dataclass(frozen=True)
@@ -204,28 +207,49 @@ class Tagger:
         scored.sort()  # (-score, theme index, evidence): best first, ties in theme order
         # Evidence: distinct spans in order of first appearance (title first). Positions are
         # recovered only for the spans that end up quoted, not for every hit of every item.
-        spans = list(dict.fromkeys(title_spans + summary_spans))
+        order = dict.fromkeys(title_spans)
+        n_title = len(order)
+        order.update(dict.fromkeys(summary_spans))
+        spans = list(order)
         masks = list(map(get, spans))
         themes = self._themes
-        place = _Place(title, low_title, summary, low_summary, title_spans)
         if "".join(spans).isascii():
             # Distinct lower-case ASCII spans never fold together, so the de-duplication the
             # contract asks for is already done: take each theme's first five citations.
+            # Choosing them is C-level (compress/islice over ANDed masks); each span is quoted
+            # once however many themes cite it.
             out = []
             quotes: dict[int, str] = {}
+            indexes = range(len(spans))
+            # Quoting: the first whole-word occurrence of a span, usually its first occurrence
+            # at all. Both texts are padded so the characters around it need no bounds checks;
+            # a neighbour that is not plainly a non-word character takes the careful path.
+            pad_title = PAD + low_title + PAD
+            pad_summary = PAD + low_summary + PAD
             for negative, index, evidence in scored:
                 cited = []
-                for i, m in enumerate(masks):
-                    if m & evidence:
-                        quoted = quotes.get(i)
-                        if quoted is None:
-                            quoted = quotes[i] = place.quote(spans[i])
-                        cited.append(quoted)
-                        if len(cited) == _MAX_EVIDENCE:
-                            break
+                for i in islice(compress(indexes, map(and_, masks, repeat(evidence))), _MAX_EVIDENCE):
+                    quoted = quotes.get(i)
+                    if quoted is None:
+                        span = spans[i]
+                        if i < n_title:
+                            text, padded = title, pad_title
+                        else:
+                            text, padded = summary, pad_summary
+                        start = padded.find(span)
+                        end = start + len(span)
+                        if start > 0 and padded[start - 1] in _NON_WORD and padded[end] in _NON_WORD:
+                            quoted = text[start - 1:end - 1]
+                        else:
+                            quoted = _quote(text, padded[1:-1], span)
+                        quotes[i] = quoted
+                    cited.append(quoted)
                 out.append({"id": themes[index].id, "score": round(-negative, 2), "evidence": cited})
             return out
-        quoted_all = [place.quote(span) for span in spans]
+        quoted_all = [
+            _quote(title, low_title, span) if i < n_title else _quote(summary, low_summary, span)
+            for i, span in enumerate(spans)
+        ]
         return [
             {"id": themes[index].id, "score": round(-negative, 2), "evidence": _evidence(evidence, masks, quoted_all)}
             for negative, index, evidence in scored
@@ -243,35 +267,30 @@ def _lower(text: str) -> str:
     return low if len(low) == len(text) else lower_same_length(text)
 
 
-class _Place:
-    """Quotes a matched (lower-cased) span as it first appeared in the item, in original case.
+def _quote(text: str, low: str, span: str) -> str:
+    """``span`` (lower-cased) as it first appears in ``text`` as a whole word, in original case.
 
     Positions are recovered only for spans that end up as evidence, instead of asking the
-    regex for match objects for every hit of every item. A span is looked for where the
-    pattern found it (the title if it matched there, else the summary) at word boundaries.
+    regex for match objects for every hit of every item. ``low`` is ``text`` lower-cased with
+    the same length; the caller passes the text the pattern found the span in (title first).
+    Usually the first occurrence is the whole-word one, so that case is checked inline.
     """
-
-    __slots__ = ("title", "low_title", "summary", "low_summary", "in_title")
-
-    def __init__(self, title: str, low_title: str, summary: str, low_summary: str, title_spans: list[str]) -> None:
-        self.title, self.low_title = title, low_title
-        self.summary, self.low_summary = summary, low_summary
-        self.in_title = title_spans
-
-    def quote(self, span: str) -> str:
-        if span in self.in_title:
-            text, low = self.title, self.low_title
-        else:
-            text, low = self.summary, self.low_summary
-        size = len(span)
-        limit = len(low)
-        start = low.find(span)
-        while start >= 0:
-            end = start + size
-            if (not start or not _is_word(low[start - 1])) and (end == limit or not _is_word(low[end])):
-                return text[start:end]
-            start = low.find(span, start + 1)
+    start = low.find(span)
+    if start < 0:
         return span  # cannot happen: the pattern found it in this text
+    end = start + len(span)
+    before = low[start - 1] if start > 0 else " "
+    after = low[end] if end < len(low) else " "
+    if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+        return text[start:end]
+    limit = len(low)
+    size = len(span)
+    while start >= 0:
+        end = start + size
+        if (not start or not _is_word(low[start - 1])) and (end == limit or not _is_word(low[end])):
+            return text[start:end]
+        start = low.find(span, start + 1)
+    return span  # cannot happen: the pattern found it in this text
 
 
 def _is_word(char: str) -> bool:
