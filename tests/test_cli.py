@@ -256,3 +256,24 @@ def test_second_writer_gets_a_clear_message(home: Path, tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_corrupt_store_file_is_named_kept_and_recovered_on_request(home: Path, tmp_path: Path) -> None:
+    feed = write_feed(tmp_path / "f.xml", [("TSMC adds capacity", "x"), ("SMIC output rises", "y")])
+    cli(home, "feeds", "add", str(feed))
+    assert cli(home, "refresh").returncode == 0
+    (month,) = sorted((home / "db").glob("items-*.json"))
+    month.write_text('{"broken', encoding="utf-8")
+    r = cli(home, "refresh", "--force")
+    assert r.returncode == 3
+    assert month.name in r.stderr and "chipwire store quarantine" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert month.read_text(encoding="utf-8") == '{"broken'  # never overwritten
+    q = cli(home, "store", "quarantine", str(month))
+    assert q.returncode == 0, q.stderr
+    assert list((home / "db").glob(month.name + ".corrupt-*"))
+    # The feed's validators and schedule are forgotten, so a plain refresh restores the items.
+    r = cli(home, "refresh", "--json")
+    assert r.returncode == 0
+    assert json.loads(r.stdout)["new"] == 2
+    assert len(json.loads(cli(home, "items", "--json").stdout)) == 2

@@ -54,4 +54,27 @@ def run_quarantine(args: argparse.Namespace, ctx: Context) -> int:
         raise CliError(f"{path}: no such file")
     moved = quarantine(path)
     print(f"moved {path.name} aside to {moved}", file=ctx.out)
+    forget_validators(ctx)
     return 0
+
+
+def forget_validators(ctx: Context) -> None:
+    """Make the next refresh download and parse every feed again.
+
+    Items that lived in the moved file are gone from the store, but each feed's ETag,
+    Last-Modified and content hash still say "you have this": without forgetting them the next
+    refresh would answer 304 / "unchanged" and never bring those items back.
+    """
+    from store import StoreError
+
+    try:
+        store = ctx.open_store()
+        with store.writer():
+            for url, state in store.feed_states().items():
+                state = {k: v for k, v in state.items() if k not in {"etag", "last_modified", "content_hash", "next_fetch", "next_reason"}}
+                store.set_feed_state(url, state)
+            store.commit()
+    except StoreError as exc:
+        ctx.warn(f"could not reset the feeds' cache validators ({exc}); use `chipwire refresh --force`")
+        return
+    print("the next refresh downloads every feed again to restore what it can", file=ctx.out)
