@@ -118,6 +118,7 @@ class Tagger:
             threshold = theme.threshold if theme.threshold is not None else themeset.threshold
             themes.append(_CompiledTheme(theme.id, index, threshold, compiled, triggers))
         self._themes = tuple(themes)
+        self._ids = tuple(theme.id for theme in themes)
         self._score = _build_scorer(self._themes, self.title_weight)
         self._pattern = compile_phrases(self._atoms)
         # Single-phrase patterns are compiled lazily: only spans never seen before need them,
@@ -212,7 +213,7 @@ class Tagger:
         order.update(dict.fromkeys(summary_spans))
         spans = list(order)
         masks = list(map(get, spans))
-        themes = self._themes
+        ids = self._ids
         if "".join(spans).isascii():
             # Distinct lower-case ASCII spans never fold together, so the de-duplication the
             # contract asks for is already done: take each theme's first five citations.
@@ -244,14 +245,14 @@ class Tagger:
                             quoted = _quote(text, padded[1:-1], span)
                         quotes[i] = quoted
                     cited.append(quoted)
-                out.append({"id": themes[index].id, "score": round(-negative, 2), "evidence": cited})
+                out.append({"id": ids[index], "score": round(-negative, 2), "evidence": cited})
             return out
         quoted_all = [
             _quote(title, low_title, span) if i < n_title else _quote(summary, low_summary, span)
             for i, span in enumerate(spans)
         ]
         return [
-            {"id": themes[index].id, "score": round(-negative, 2), "evidence": _evidence(evidence, masks, quoted_all)}
+            {"id": ids[index], "score": round(-negative, 2), "evidence": _evidence(evidence, masks, quoted_all)}
             for negative, index, evidence in scored
         ]
 
