@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from briefing.phrases import PAD, compile_one, compile_phrases, lower_same_length, normalise_phrase, span_variants
+from briefing.phrases import (
+    PAD,
+    compile_one,
+    compile_phrases,
+    literal_trie,
+    lower_same_length,
+    normalise_phrase,
+    span_variants,
+)
+
+_UNSEEN = object()
 
 #: Output order of kinds.
 KINDS: tuple[str, ...] = ("chip", "company", "agency", "place")
@@ -60,9 +70,7 @@ class EntityTable:
         # engine try all the names at every position; now it skips in C to the next non-word.
         self._exact_pattern = (
             re.compile(
-                r"[^\w\-]((?:"
-                + "|".join(re.escape(a) for a in sorted(exact, key=lambda a: (-len(a), a)))
-                + r")(?:s|'s|’s)?)(?![\w\-])"
+                r"[^\w\-]((?:" + literal_trie(exact) + r")(?:s|'s|’s)?)(?![\w\-])"
             )
             if exact
             else None
@@ -97,7 +105,9 @@ class EntityTable:
 
     def extract(self, title: str, summary: str) -> list[dict[str, str]]:
         """``[{"name", "kind"}]`` for every table entity named in the item."""
-        text = f"{title or ''}\n{summary or ''}"
+        text = f"{PAD}{title or ''}\n{summary or ''}"
+        # Both patterns run over PAD + text (see compile_phrases); positions stay in that padded
+        # frame, since they are only compared with each other (order and overlap).
         # Only each entity's first position matters (output order), so matches are folded into
         # ``first`` as they come instead of being collected and sorted: a name-dense summary
         # repeats a few names dozens of times.
@@ -105,27 +115,33 @@ class EntityTable:
         taken_starts: list[int] = []
         taken_ends: list[int] = []
         low = lower_same_length(text)
-        shift = len(PAD)  # both patterns run over PAD + text (see compile_phrases)
         if self._loose_pattern is not None:
             cache = self._cache
-            for m in self._loose_pattern.finditer(PAD + low):
-                span = m.group(1)
-                entity = cache[span] if span in cache else self._loose_entity(span)
+            for m in self._loose_pattern.finditer(low):
+                span = m[1]
+                entity = cache.get(span, _UNSEEN)
+                if entity is _UNSEEN:
+                    entity = self._loose_entity(span)
                 if entity is not None:
                     start, end = m.span(1)
-                    taken_starts.append(start - shift)
-                    taken_ends.append(end - shift)
-                    if id(entity) not in first:
-                        first[id(entity)] = (start - shift, entity)
+                    taken_starts.append(start)
+                    taken_ends.append(end)
+                    key = id(entity)
+                    if key not in first:
+                        first[key] = (start, entity)
         if self._exact_pattern is not None:
             # The loose spans come from one finditer: sorted and non-overlapping, so the only
             # span that can overlap [start, end) is the last one starting before ``end``
             # (bisect). A linear scan here made a long summary full of names quadratic.
-            for m in self._exact_pattern.finditer(PAD + text):
-                entity = self._exact_entity(m.group(1))
+            exact = self._exact
+            for m in self._exact_pattern.finditer(text):
+                name = m[1]
+                entity = exact.get(name)
                 if entity is None:
-                    continue
-                start, end = m.start(1) - shift, m.end(1) - shift
+                    entity = self._exact_entity(name)
+                    if entity is None:
+                        continue
+                start, end = m.span(1)
                 # A longer case-insensitive alias ("Ascend 910B") already covers this span.
                 i = bisect.bisect_left(taken_starts, end) - 1
                 if i >= 0 and taken_ends[i] > start:
@@ -136,17 +152,15 @@ class EntityTable:
         if not first:
             return []
         rank = self._rank
+        # (rank, position) is unique per entity: distinct entities never share a start.
         found = sorted(
-            (
-                (rank[entity.kind], pos, entity)
-                for pos, entity in first.values()
-                if not entity.unless or not any(u in low for u in entity.unless)
-            ),
-            key=lambda rpe: (rpe[0], rpe[1]),
+            (rank[entity.kind], pos, i, entity)
+            for i, (pos, entity) in enumerate(first.values())
+            if not entity.unless or not any(low.find(u, len(PAD)) >= 0 for u in entity.unless)
         )
         out: list[dict[str, str]] = []
         seen: set[str] = set()
-        for _, _, entity in found:
+        for _, _, _, entity in found:
             if entity.name not in seen:
                 seen.add(entity.name)
                 out.append({"name": entity.name, "kind": entity.kind})
