@@ -71,3 +71,29 @@ def test_a_summary_full_of_names_stays_linear():
     found = table.extract("Nvidia H20", summary)
     assert time.process_time() - start < 2.0
     assert {"name": "Nvidia", "kind": "company"} in found and len(found) == len({e["name"] for e in found})
+
+
+def test_literal_trie_matches_like_a_longest_first_alternation():
+    """The case-sensitive names are compiled as a trie; it must pick exactly what the flat
+    longest-first alternation it replaced picked, at every position (names that are prefixes of
+    each other, suffixes, boundaries), or entity output would change."""
+    import random
+    import re
+
+    from briefing.phrases import literal_trie
+
+    names = ["US", "USA", "U.S.", "U.S.A.", "US Congress", "US Treasury", "Meta", "Meta Platforms",
+             "Gaudi", "Gaudi 2", "Gaudi2", "Ascend", "Ascend 910", "Ascend 920", "BIS", "A", "AB", "ABC"]
+    tail = r")(?:s|'s|’s)?)(?![\w\-])"
+    flat = re.compile(r"[^\w\-]((?:" + "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n))) + tail)
+    trie = re.compile(r"[^\w\-]((?:" + literal_trie(names) + tail)
+    assert flat.pattern != trie.pattern
+    pieces = [*names, " ", "-", "s", "'s", "’s", " Platforms", " 910", "2", "3", "x", ".", "C", "A"]
+    rnd = random.Random(7)
+    hits = 0
+    for _ in range(3000):
+        text = " " + "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 8)))
+        want = [(m.span(1), m[1]) for m in flat.finditer(text)]
+        assert [(m.span(1), m[1]) for m in trie.finditer(text)] == want, text
+        hits += len(want)
+    assert hits > 1000  # the texts really exercise the names
