@@ -18,6 +18,16 @@ ITEMS_TABLE = "items"
 META_TABLE = "_meta"
 
 
+def _remove(path: Path) -> None:
+    """Unlink a store file and make the removal durable (fsync of the folder); returns no sig."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    fsync_dir(path.parent)
+    return None
+
+
 def items_path(db_dir: Path, month: str) -> Path:
     return db_dir / f"items-{month}.json"
 
@@ -146,13 +156,7 @@ class ItemsMonth:
 
     def delete(self) -> None:
         """Remove the month's file (atomic unlink); used when retention empties a month."""
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            pass
-        fsync_dir(self.path.parent)
-        self.sig = None
-        return None
+        self.sig = _remove(self.path)
 
 
 class FlagsMonth:
@@ -190,12 +194,7 @@ class FlagsMonth:
 
     def write(self) -> Sig | None:
         if not self.flags:
-            try:
-                os.unlink(self.path)
-            except FileNotFoundError:
-                pass
-            fsync_dir(self.path.parent)
-            self.sig = None
+            self.sig = _remove(self.path)
             return None
         payload: dict[str, Any] = {"_meta": {"schema": SCHEMA_VERSION, "month": self.month}, "flags": self.flags}
         self.sig = atomic_write_json(self.path, payload)
