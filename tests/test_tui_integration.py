@@ -259,6 +259,53 @@ async def test_stale_tags_are_retagged_on_start(tmp_path: Path):
         assert not [n for n in notes(app) if "re-tagged" in n]
 
 
+async def test_a_view_loaded_before_the_retag_finished_is_read_again(tmp_path: Path):
+    """The first view is built from the old tags, and the re-tag lands before it is painted.
+
+    Forces the order CI once hit by chance: the view load reads the store first, then waits
+    until the re-tag worker has rewritten the items before handing its (stale) view back.
+    """
+    import threading
+
+    paths = build_home(tmp_path / "home", themes_digest="tagged-by-older-themes")
+    app = make(paths)
+    services = app.services
+    first_view_read = threading.Event()
+    retag_done = threading.Event()
+    build_view, retag_if_stale = services.build_view, services.retag_if_stale
+    calls = []
+
+    def slow_first_view(request):
+        view = build_view(request)
+        calls.append(view)
+        if len(calls) == 1:
+            first_view_read.set()
+            assert retag_done.wait(10)
+        return view
+
+    def retag_after_first_view():
+        assert first_view_read.wait(10)
+        try:
+            return retag_if_stale()
+        finally:
+            retag_done.set()
+
+    services.build_view = slow_first_view
+    services.retag_if_stale = retag_after_first_view
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        for _ in range(50):
+            await settle(pilot)
+            if len(calls) >= 2 and app.screen.view is calls[-1]:
+                break
+        stale = [e for item in calls[0].items.values() for t in item["themes"] for e in t["evidence"]]
+        assert any(e.startswith("evidence for") for e in stale)  # the race really happened
+        view = app.screen.view
+        assert view is calls[-1] and len(calls) >= 2
+        evidence = [e for item in view.items.values() for t in item["themes"] for e in t["evidence"]]
+        assert evidence and not any(e.startswith("evidence for") for e in evidence)
+
+
+
 # -- 7. go to a typed date ---------------------------------------------------------------------
 
 

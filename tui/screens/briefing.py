@@ -131,6 +131,8 @@ class BriefingScreen(Screen):
         self._generation = 0
         #: The generation of the view on screen (``_generation`` runs ahead while one loads).
         self._painted = 0
+        #: A re-tag finished while a view was loading: that view may hold the old tags.
+        self._reload_after_paint = False
         self.refreshing = False
 
     @property
@@ -205,8 +207,10 @@ class BriefingScreen(Screen):
         """Say so, and repaint the view with the new tags (the cache was dropped)."""
         self.notify(f"themes changed: re-tagged {message.count} item{'s' if message.count != 1 else ''}",
                     title="Themes", markup=False)
-        if self.request is not None:
+        if self.request is not None and self._painted == self._generation:
             self.reload()
+        else:  # a load is in flight and may have read the old tags: reload once it is painted
+            self._reload_after_paint = True
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="prefetch")
     def _prefetch_worker(self, request: ViewRequest) -> None:
@@ -217,6 +221,7 @@ class BriefingScreen(Screen):
         """Nothing new to paint, but no load is pending any more."""
         if message.generation == self._generation:
             self._painted = message.generation
+            self._reload_if_retagged()
 
     def on_view_loaded(self, message: ViewLoaded) -> None:
         """Paint a freshly built view, unless a newer load was started meanwhile."""
@@ -248,6 +253,13 @@ class BriefingScreen(Screen):
             self.close_item()
         else:
             self._show_theme_for_cursor()
+        self._reload_if_retagged()
+
+    def _reload_if_retagged(self) -> None:
+        """A re-tag landed while the view just painted was loading: read it again, once."""
+        if self._reload_after_paint:
+            self._reload_after_paint = False
+            self.reload()
 
     def _paint_header(self) -> None:
         """Header figures from the current view (also after a flag flips: unread changes)."""
