@@ -138,6 +138,13 @@ def _builtin_bytes() -> bytes:
 
 
 @lru_cache(maxsize=1)
+def builtin_digest() -> str:
+    """``load_builtin().digest`` without parsing the file (a refresh with current tags needs no
+    theme set in the parent process: its pool workers compile their own tagger)."""
+    return hashlib.sha256(_builtin_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=1)
 def load_builtin() -> ThemeSet:
     """The built-in theme set (parsed once per process)."""
     return parse_themes(_builtin_bytes(), source="<built-in>")

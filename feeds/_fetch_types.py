@@ -33,8 +33,10 @@ class FetchSettings:
     deadline: float = 45.0
     """Whole-request budget per feed (redirects and body included): a server trickling a byte a
     second defeats the read timeout, never this."""
-    concurrency: int = 16
-    """Feeds in flight at once, all hosts together."""
+    concurrency: int = 50
+    """Feeds in flight at once, all hosts together. Politeness is ``per_host``'s job; this only
+    bounds sockets and memory. At 16 (the first default) a 100-feed list needed seven round
+    trips even when every feed answered 304; at 50 it needs two."""
     per_host: int = 3
     """Feeds in flight at once against one host (host:port), to stay polite."""
     max_redirects: int = 5

@@ -59,7 +59,7 @@ def test_missing_file_is_defaults(tmp_path: Path) -> None:
     settings = load_settings(tmp_path / "config.toml")
     assert settings == Settings()
     assert settings.fetch.max_bytes == 10 * 1024 * 1024
-    assert (settings.fetch.concurrency, settings.fetch.per_host) == (16, 3)
+    assert (settings.fetch.concurrency, settings.fetch.per_host) == (50, 3)
     assert (settings.fetch.connect_timeout, settings.fetch.read_timeout, settings.fetch.deadline) == (10, 20, 45)
     assert settings.fetch.default_interval == 0  # no minimum of our own: feeds ask via ttl/Cache-Control
     assert settings.store.retention_days == 365

@@ -49,6 +49,9 @@ def test_digest_and_source():
     themes = load_builtin()
     assert themes.digest == hashlib.sha256(theme_file_text().encode("utf-8")).hexdigest()
     assert themes.source == "<built-in>"
+    from briefing.themes import builtin_digest
+
+    assert builtin_digest() == themes.digest  # refresh trusts it to skip parsing the built-in set
 
 
 def test_no_user_file_or_missing_file_gives_builtin(tmp_path):

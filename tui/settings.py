@@ -8,7 +8,7 @@ Example::
 
     [fetch]
     max_bytes = "10MiB"        # per-feed cap on the decoded body: an int of bytes or "512KiB", "10MiB"
-    concurrency = 16
+    concurrency = 50
     per_host = 3
     connect_timeout = 10       # seconds, or a duration such as "10s"
     read_timeout = 20
@@ -86,7 +86,7 @@ class FetchConfig:
 
     max_bytes: int = 10 * MiB
     """Largest decoded body accepted per feed, in bytes (a bigger one is a per-feed error)."""
-    concurrency: int = 16
+    concurrency: int = 50
     """Feeds fetched at the same time."""
     per_host: int = 3
     """Feeds fetched at the same time from one host (be polite to one server)."""

@@ -1,10 +1,10 @@
-"""The installed chipwire version, read from package metadata so there is one source of truth."""
+"""The chipwire version: the one source of truth (pyproject.toml reads it from here).
 
-from importlib.metadata import PackageNotFoundError, version as _version
+A constant rather than ``importlib.metadata``: that import alone cost ~35 ms of every
+``chipwire`` start, and a refresh that finds every feed unchanged is meant to take a few
+tenths of a second.
+"""
 
-try:
-    __version__ = _version("chipwire")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0.1.0"
+__version__ = "0.1.0"
 
 USER_AGENT = f"chipwire/{__version__} (+https://github.com/chipwire/chipwire; terminal feed reader)"

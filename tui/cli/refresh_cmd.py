@@ -61,6 +61,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from tui.pipeline import refresh
 
     settings = ctx.settings()
+    # The user's themes are loaded here so a broken file is reported; with none, the refresh
+    # itself decides whether the built-in set must be parsed at all (see pipeline.refresh).
+    themes = ctx.themes() if ctx.paths.themes_file.exists() else None
     progress = None
     task = None
     if not args.json and ctx.err.isatty():
@@ -81,10 +84,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             with progress:
                 task = progress.add_task("refresh", total=None)
                 report = refresh(ctx.paths, settings=settings, force=args.force, now=ctx.now(),
-                                 on_progress=on_progress, themes=ctx.themes(), only=args.feed)
+                                 on_progress=on_progress, themes=themes, only=args.feed)
         else:
             report = refresh(ctx.paths, settings=settings, force=args.force, now=ctx.now(),
-                             on_progress=on_progress, themes=ctx.themes(), only=args.feed)
+                             on_progress=on_progress, themes=themes, only=args.feed)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
     except StoreLocked as exc:
