@@ -286,6 +286,25 @@ def test_conditional_get_304_writes_no_items_file(tmp_path: Path, faultserver: F
     assert read_store(paths).feed_item_counts()[etag_feed] == 20
 
 
+def test_a_304_that_brings_a_new_etag_is_remembered(tmp_path: Path, faultserver: FaultServer) -> None:
+    """A 304 may carry validators; the next request must send the new ETag, not the old one."""
+    body = rss([("e1", "Nvidia H20 shipments resume")])
+    url = faultserver.register_feed("/validators.xml", body, etag=False, last_modified=float(FEED_EPOCH))
+    paths = make_home(tmp_path, [Subscription(url)])
+    assert refresh(paths, settings=fast_settings(), now=NOW).outcomes[0].status == "ok"
+    assert read_store(paths).feed_states()[url].get("etag") is None
+    # Same content; the server now also labels it with an ETag, sent along with the 304.
+    faultserver.register_feed("/validators.xml", body, etag='"v2"', last_modified=float(FEED_EPOCH))
+    second = refresh(paths, settings=fast_settings(), now=NOW + timedelta(hours=1), force=True)
+    assert second.outcomes[0].status == "not-modified"
+    assert read_store(paths).feed_states()[url]["etag"] == '"v2"'
+    faultserver.clear_log()
+    third = refresh(paths, settings=fast_settings(), now=NOW + timedelta(hours=2), force=True)
+    assert third.outcomes[0].status == "not-modified"
+    (req,) = faultserver.requests_for("/validators.xml")
+    assert req.headers["if-none-match"] == '"v2"'
+
+
 def test_same_body_without_validators_is_unchanged_and_not_parsed(tmp_path: Path, faultserver: FaultServer,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     url = faultserver.register_feed("/plain.xml", rss([("p1", "Huawei Ascend 910C ramps"), ("p2", "SMIC 5nm")]),

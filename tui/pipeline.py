@@ -412,8 +412,12 @@ def _refresh_locked(
         if res.status == "not-modified":
             next_fetch, reason = _schedule(sub, settings, now, ttl=state.get("ttl"), max_age=res.max_age,
                                            retry_after=None)
+            # A 304 may carry a new validator (RFC 9110 15.4.5): keep it, or the next request
+            # sends the stale one and the server may answer with the full body again.
             state.update(status="not-modified", error_kind=None, message="not modified (304)",
                          http_status=res.http_status, consecutive_failures=0, last_success=iso(now),
+                         etag=res.etag or state.get("etag"),
+                         last_modified=res.last_modified or state.get("last_modified"),
                          next_fetch=next_fetch, next_reason=reason)
             state_updates[res.url] = state
             finish(FeedOutcome(res.url, title, "not-modified", "not modified (304)", http_status=res.http_status,
