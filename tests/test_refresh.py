@@ -490,6 +490,34 @@ def test_a_pool_that_cannot_start_falls_back_to_inline(tmp_path: Path, faultserv
     assert read_store(paths).feed_item_counts() == {u: 3 for u in urls}
 
 
+def test_a_body_that_kills_its_worker_fails_alone(tmp_path: Path, faultserver: FaultServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker dying mid-parse breaks the pool and every queued job; only the culprit fails."""
+    import multiprocessing
+
+    real = pipeline.parse_and_tag
+
+    def fatal_for_poison(body, url, *args):  # type: ignore[no-untyped-def]
+        if "poison" in url:
+            os._exit(1)  # what the kernel's OOM killer does to a worker, as far as the pool can tell
+        return real(body, url, *args)
+
+    # Forked workers inherit this process's patched module (forkserver would import a clean one).
+    monkeypatch.setattr(pipeline, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(pipeline, "parse_and_tag", fatal_for_poison)
+    monkeypatch.setattr(pipeline, "POOL_MIN_BODIES", 2)
+    faultserver.items = 3
+    good = [faultserver.feed_url(i) for i in (30, 31, 32)]
+    poison = faultserver.register_feed("/poison.xml", rss([("x1", "Nvidia H20")]))
+    paths = make_home(tmp_path, [Subscription(good[0]), Subscription(poison), *map(Subscription, good[1:])])
+    report = refresh(paths, settings=fast_settings(), now=NOW)
+    outcomes = by_url(report)
+    assert outcomes[poison].status == "error" and outcomes[poison].error_kind == "parser"
+    assert "died on this feed" in outcomes[poison].message
+    assert [(outcomes[u].status, outcomes[u].new) for u in good] == [("ok", 3)] * 3
+    assert read_store(paths).feed_item_counts() == {u: 3 for u in good}
+
+
 # --------------------------------------------------------------------------- 7. concurrent writers
 
 

@@ -469,21 +469,27 @@ def _refresh_locked(
     try:
         if requests:
             results = asyncio.run(fetch_all(requests, fetch_settings, on_result=on_result))
-        outputs: list[tuple[str, Any]] = []
+        outputs: list[tuple[str, Any] | None] = []
+        orphans: list[int] = []  # bodies whose worker died: a dead worker fails every queued job
         for res, _digest in pending:
             if res.url in futures:
                 try:
                     outputs.append(futures[res.url].result())
-                except Exception as exc:
+                except Exception:
                     if not _pool_ever_worked(warm):  # no worker ever started: not this feed's fault
                         outputs.append(_parse_job(jobs[res.url]))
-                    else:  # a worker died (e.g. out of memory on this body): the feed fails, not the refresh
-                        outputs.append(("error", ("parser", f"parser process failed: {type(exc).__name__}")))
+                    else:
+                        orphans.append(len(outputs))
+                        outputs.append(None)
             else:
                 outputs.append(_parse_job(jobs[res.url]))
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+    if orphans:
+        redone = _parse_isolated([jobs[pending[i][0].url] for i in orphans], themes_file)
+        for i, output in zip(orphans, redone):
+            outputs[i] = output
 
     # Subscription order, not download order: when feeds share a guid (cross-posting), the first
     # subscription owns the item on every run, and it is stored (and counted new) once.
@@ -574,6 +580,36 @@ def _refresh_locked(
 
 def _parse_job(job: tuple) -> tuple[str, Any]:
     return parse_and_tag(*job)
+
+
+def _parse_isolated(jobs: list[tuple], themes_file: str | None) -> list[tuple[str, Any]]:
+    """Parse bodies whose pool worker died, one at a time in a one-worker pool.
+
+    A worker killed mid-parse (out of memory on one hostile body, a crash in a C parser) breaks
+    the whole pool and fails every job still queued, most of them innocent. Re-running them one
+    by one makes the culprit the only job in flight when a worker dies again: that feed alone
+    fails, and a fresh worker takes the rest. Never inline: the same body could kill the
+    refresh process itself. Costs a worker start, and only after a crash.
+    """
+    out: list[tuple[str, Any]] = []
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for job in jobs:
+            if pool is None:
+                pool, _warm = _start_pool(1, themes_file)
+            if pool is None:  # no process could be started any more: do not gamble the refresh
+                out.append(("error", ("parser", "parser process failed, and no new one could be started")))
+                continue
+            try:
+                out.append(pool.submit(_parse_job, job).result())
+            except Exception as exc:  # this body took the worker down with it
+                out.append(("error", ("parser", f"the parser process died on this feed ({type(exc).__name__})")))
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return out
 
 
 def _noop(_: int) -> None:
