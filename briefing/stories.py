@@ -41,7 +41,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
-from itertools import combinations, islice
+from itertools import chain, combinations, islice
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -377,13 +377,14 @@ def _small_subset_count(n: int, most: int) -> int:
     return sum(math.comb(n, k) for k in range(1, min(n, most) + 1))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def _subsets(items: frozenset[str]) -> tuple[frozenset[str], ...]:
-    """Every non-empty subset of a small set (cached: each title asks twice, index and probe)."""
-    out: list[frozenset[str]] = [frozenset()]
-    for item in items:
-        out += [s | {item} for s in out]
-    return tuple(out[1:])
+    """Every non-empty subset of a small set (cached: each title asks twice, index and probe).
+
+    Built with ``itertools.combinations`` (C) rather than by doubling a list of sets: with
+    four model numbers per title that was most of grouping 5,000 new items.
+    """
+    return tuple(map(frozenset, chain.from_iterable(combinations(items, k) for k in range(1, len(items) + 1))))
 
 
 def merge_story_ids(existing: Mapping[str, str], new: Mapping[str, str]) -> dict[str, str]:

@@ -255,6 +255,27 @@ def test_other_process_commits_are_seen_and_never_clobbered(db: Path) -> None:
     assert sorted(i["id"] for i in b.items()) == ["id-1", "id-2", "id-3"]
 
 
+def test_owned_items_are_stored_without_a_copy_and_a_broken_promise_writes_nothing(store: Store, db: Path) -> None:
+    """``owned=True`` (the refresh pipeline's path) stores the same thing as a copying upsert."""
+    copied = [item(1, themes=[{"id": "gray-market", "score": 4.0, "evidence": ["smuggled"]}])]
+    owned = [item(2, themes=[{"id": "gray-market", "score": 4.0, "evidence": ["smuggled"]}])]
+    store.upsert_items(copied, now=NOW)
+    result = store.upsert_items(owned, now=NOW, owned=True)
+    assert result.new == ["id-2"]
+    store.commit()
+    stored = {i["id"]: i for i in store.items()}
+    one, two = stored["id-1"], stored["id-2"]
+    assert sorted(one) == sorted(two)
+    assert [two[k] for k in ("themes", "fetched", "updated", "published")] == [
+        one[k] for k in ("themes", "fetched", "updated", "published")]
+    before = (db / "items-2025-06.json").read_bytes()
+    store.upsert_items([item(3, extra={1, 2})], now=NOW, owned=True)  # a set: not JSON
+    with pytest.raises(TypeError):
+        store.commit()
+    assert (db / "items-2025-06.json").read_bytes() == before
+    assert sorted(i["id"] for i in store.items()) == ["id-1", "id-2"]
+
+
 def test_rejects_items_without_id_or_date(store: Store) -> None:
     with pytest.raises(ValueError):
         store.upsert_items([item(1, id="")], now=NOW)

@@ -545,7 +545,8 @@ def _refresh_locked(
 
     if parsed_items:
         assign_item_stories(store, parsed_items)
-        result = store.upsert_items(parsed_items, now=now)
+        # The parser built these from JSON types and nothing here touches them again: no copy.
+        result = store.upsert_items(parsed_items, now=now, owned=True)
         report.new_ids = list(result.new)
         report.updated_ids = list(result.updated)
         new_set, upd_set = set(result.new), set(result.updated)
