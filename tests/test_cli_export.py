@@ -190,3 +190,33 @@ def test_free_path_never_reuses_a_name(tmp_path: Path) -> None:
     write_digest_file(first, "a\n")
     second = free_path(tmp_path, "2026-11-20")
     assert (first.name, second.name) == ("chipwire-digest-2026-11-20.md", "chipwire-digest-2026-11-20-2.md")
+
+
+def test_tz_shows_item_times_in_that_zone_and_keeps_utc_days(home: Path, capsys) -> None:
+    """Asia/Taipei is UTC+8 all year: every time moves by 8 h, the items and days stay."""
+    import re
+    from datetime import datetime, timedelta
+
+    code, utc, _ = export(capsys, "--day", "2026-11-20", "-o", "-")
+    assert code == 0
+    code, taipei, err = export(capsys, "--day", "2026-11-20", "-o", "-", "--tz", "Asia/Taipei")
+    assert code == 0, err
+    stamp = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d) (UTC|CST)")
+
+    def item_times(text: str, zone: str) -> list[datetime]:  # bullets only: the footer stays UTC
+        bullets = "\n".join(line for line in text.splitlines() if line.lstrip().startswith("- "))
+        return [datetime.strptime(t, "%Y-%m-%d %H:%M") for t, z in stamp.findall(bullets) if z == zone]
+
+    utc_times, local_times = item_times(utc, "UTC"), item_times(taipei, "CST")
+    assert utc_times and len(local_times) == len(utc_times)
+    assert [t + timedelta(hours=8) for t in utc_times] == local_times
+    assert stories(taipei) == stories(utc)
+    assert taipei.splitlines()[0] == utc.splitlines()[0]  # same range title: UTC days
+
+
+def test_unknown_tz_is_a_usage_error_with_suggestions(home: Path, capsys) -> None:
+    code, out, err = export(capsys, "--tz", "Europe/Berln", "-o", "-")
+    assert code == 2 and out == ""
+    assert "unknown time zone 'Europe/Berln'" in err and "Europe/Berlin" in err and "Traceback" not in err
+    code, out, _ = export(capsys, "--tz", "local", "-o", "-")
+    assert code == 0 and out.startswith("# chipwire digest")

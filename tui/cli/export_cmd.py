@@ -12,7 +12,7 @@ import argparse
 import difflib
 import os
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import IO
 
@@ -46,7 +46,31 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="file to write ('-' for stdout; a folder gets the default name); "
                    "default: chipwire-digest-<range>.md in the current folder")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
+    p.add_argument("--tz", metavar="ZONE", default="UTC",
+                   help="time zone for item times: an IANA name such as Europe/Berlin, 'local' for this "
+                   "machine's, or UTC (default; the range's days are UTC days either way)")
     p.set_defaults(func=run)
+
+
+def parse_tz(name: str) -> tzinfo:
+    """``--tz``: an IANA zone name, ``local`` or ``UTC``.
+
+    Raises:
+        CliError: an unknown zone, with the closest known names.
+    """
+    if name.strip().lower() == "utc":
+        return timezone.utc
+    if name.strip().lower() == "local":
+        local = datetime.now().astimezone().tzinfo
+        return local or timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(name.strip(), sorted(available_timezones()), n=3)
+        hint = f" — did you mean {', '.join(close)}?" if close else " (use an IANA name like Asia/Taipei, 'local' or UTC)"
+        raise CliError(f"unknown time zone {name!r}{hint}") from None
 
 
 def _resolve(args: argparse.Namespace, today: date) -> tuple[date, date, bool]:
@@ -151,6 +175,7 @@ def _to_stdout(out: IO[str], text: str) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
+    tz = parse_tz(args.tz)  # before any work: a typo in the zone is an argument error
     start, end, week = _resolve(args, now.date())
     themes = ctx.themes()
     wanted = list(dict.fromkeys(args.theme or []))
@@ -190,6 +215,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ignore=rules,
         exclude_ids=exported_ids(store) if args.since_last else (),
         week=week,
+        tz=tz,
         note=SINCE_LAST_NOTE if args.since_last else None,
     )
     if target is None:
