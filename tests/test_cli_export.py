@@ -183,13 +183,18 @@ def test_an_empty_home_is_an_error_not_a_new_store(tmp_path: Path, capsys, monke
     assert list(tmp_path.iterdir()) == []
 
 
-def test_free_path_never_reuses_a_name(tmp_path: Path) -> None:
-    from tui.cli.export_cmd import free_path, write_digest_file
+def test_the_app_and_the_cli_name_digests_alike_and_never_reuse_a_name(tmp_path: Path) -> None:
+    from tui.cli.export_cmd import write_digest_file
+    from tui.digest_file import write_new
 
-    first = free_path(tmp_path, "2026-11-20")
-    write_digest_file(first, "a\n")
-    second = free_path(tmp_path, "2026-11-20")
+    first = write_new(tmp_path, "2026-11-20", "a\n")
+    second = write_new(tmp_path, "2026-11-20", "b\n")
     assert (first.name, second.name) == ("chipwire-digest-2026-11-20.md", "chipwire-digest-2026-11-20-2.md")
+    assert (first.read_text(), second.read_text()) == ("a\n", "b\n")
+    with pytest.raises(Exception, match="already exists"):
+        write_digest_file(first, "c\n")
+    assert first.read_text() == "a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])  # no temp files left
 
 
 def test_tz_shows_item_times_in_that_zone_and_keeps_utc_days(home: Path, capsys) -> None:

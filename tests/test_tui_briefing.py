@@ -357,7 +357,7 @@ async def test_palette_offers_every_key_action(home):
         await pilot.press("e")  # export the view: the same digest as `chipwire export`
         await settle(pilot)
     files = sorted(home.exports_dir.glob("*.md"))
-    assert [f.name for f in files] == ["chipwire-2025-11-28.md"]
+    assert [f.name for f in files] == ["chipwire-digest-2025-11-28.md"]  # named as `chipwire export` names it
     text = files[0].read_text(encoding="utf-8")
     assert "Huawei ships Ascend 910C" in text and "TSMC" not in text
 

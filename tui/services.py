@@ -588,14 +588,10 @@ class Services:
                 ignore=self.ignore_rules(),
                 week=week,
             )
-        self.paths.exports_dir.mkdir(parents=True, exist_ok=True)
-        label = range_label(start, end, week=week)
-        path = self.paths.exports_dir / f"chipwire-{label}.md"
-        n = 2
-        while path.exists():
-            path = self.paths.exports_dir / f"chipwire-{label}-{n}.md"
-            n += 1
-        path.write_text(digest.text, encoding="utf-8")
+        from tui.digest_file import write_new
+
+        # Named like `chipwire export`'s files; written atomically, never over another digest.
+        path = write_new(self.paths.exports_dir, range_label(start, end, week=week), digest.text)
         with self.lock:
             record_export(self.store, digest, at=self.clock(), file=str(path))
         return path

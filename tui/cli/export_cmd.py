@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
-import tempfile
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import IO
 
 from tui.cli.context import CliError, Context
+from tui.digest_file import digest_file_name, write_file
 from tui.cli.items_cmd import add_range_arguments, parse_day, resolve_range
 
 SINCE_LAST_NOTE = "Only items that no earlier digest contained."
@@ -103,22 +102,6 @@ def _check_themes(wanted: list[str], known: tuple[str, ...]) -> None:
             raise CliError(f"unknown theme {theme!r}{hint}")
 
 
-def digest_file_name(label: str) -> str:
-    """``chipwire-digest-<range label>.md``: the one naming rule for CLI and TUI exports."""
-    return f"chipwire-digest-{label}.md"
-
-
-def free_path(folder: Path, label: str) -> Path:
-    """The default name in ``folder``, or ``...-2.md``, ``-3`` ... when taken (for the TUI,
-    which has nobody to ask about overwriting)."""
-    path = folder / digest_file_name(label)
-    number = 2
-    while path.exists():
-        path = folder / f"chipwire-digest-{label}-{number}.md"
-        number += 1
-    return path
-
-
 def _target(output: str | None, label: str) -> Path | None:
     """The file to write, or None for stdout."""
     name = digest_file_name(label)
@@ -140,21 +123,8 @@ def write_digest_file(path: Path, text: str, force: bool = False) -> None:
         raise CliError(f"{path} already exists; use --force to overwrite it or -o to choose another file")
     if not path.parent.is_dir():
         raise CliError(f"cannot write {path}: folder {path.parent} does not exist")
-    data = text.encode("utf-8")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".chipwire-digest-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            if force:
-                os.replace(tmp, path)
-            else:
-                os.link(tmp, path)  # fails if someone created the file meanwhile: never clobber
-                os.unlink(tmp)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_file(path, text.encode("utf-8"), replace=force)
     except FileExistsError:
         raise CliError(f"{path} already exists; use --force to overwrite it") from None
     except OSError as exc:
