@@ -27,7 +27,16 @@ from itertools import compress, islice, repeat
 from operator import and_, or_
 from typing import Iterable
 
-from briefing.phrases import PAD, compile_one, compile_phrases, lower_same_length, normalise_phrase, span_variants
+from briefing.phrases import (
+    PAD,
+    compile_one,
+    compile_phrases,
+    literal_key,
+    lower_same_length,
+    normalise_phrase,
+    span_variants,
+    text_key,
+)
 from briefing.themes import ThemeSet
 
 _MAX_EVIDENCE = 5
@@ -141,11 +150,12 @@ class Tagger:
         self._score = _build_scorer(self._themes, self.title_weight)
         self._pattern = compile_phrases(self._atoms)
         # Single-phrase patterns are compiled lazily: only spans never seen before need them,
-        # and compiling all ~1,000 up front would triple start-up time.
+        # and compiling all ~1,000 up front would triple start-up time. They are bucketed by
+        # the two characters a match must start with, so a new span tries (and compiles) only
+        # the few phrases that could match it.
         self._single: dict[str, list[str]] = {}
         for atom in self._atoms:
-            first = "" if atom.startswith("re:") else atom[0]
-            self._single.setdefault(first, []).append(atom)
+            self._single.setdefault(literal_key(atom), []).append(atom)
         self._compiled_single: dict[str, re.Pattern[str]] = {}
         self._span_masks = _SpanMasks(self._mask_of_span)
 
@@ -154,18 +164,28 @@ class Tagger:
         """The single compiled regex (exposed for benchmarks and debugging)."""
         return self._pattern
 
-    def atoms_of(self, span: str) -> set[str]:
-        """Every atom (normalised phrase) matching ``span`` or a word-aligned part of it."""
+    def atoms_of(self, span: str, *, exhaustive: bool = False) -> set[str]:
+        """Every atom (normalised phrase) matching ``span`` or a word-aligned part of it.
+
+        ``exhaustive`` tries every atom instead of the bucket of the part's first two
+        characters (the tests check both give the same answer).
+        """
         tokens = [m.span() for m in _TOKEN.finditer(span)]
         result: set[str] = set()
-        raw = self._single.get("", [])
+        single = self._single
+        raw = single.get("", [])
         compiled = self._compiled_single
         for i in range(len(tokens)):
             for j in range(i, len(tokens)):
                 part = span[tokens[i][0]:tokens[j][1]]
                 for variant in span_variants(part):
-                    # Raw regexes see the part as found; only phrases get the shared ending cut.
-                    candidates = (*self._single.get(part[0], ()), *raw) if variant is part else self._single.get(part[0], ())
+                    if exhaustive:
+                        candidates = [a for a in self._atoms if variant is part or not a.startswith("re:")]
+                    else:
+                        key = text_key(variant)
+                        candidates = [*single.get(key, ()), *(single.get(key[:1], ()) if len(key) == 2 else ())]
+                        if variant is part:  # raw regexes see the part as found; phrases also the bare form
+                            candidates += raw
                     for atom in candidates:
                         regex = compiled.get(atom)
                         if regex is None:
