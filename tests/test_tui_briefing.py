@@ -403,3 +403,27 @@ async def test_story_list_maps_one_line_per_option(tmp_path):
         assert stories.virtual_size.height == stories.option_count < 10
         assert not stories.show_vertical_scrollbar
         assert "TSMC" not in list_text(app) and "Cluster of 100,000" in list_text(app)
+
+
+async def test_the_theme_pane_count_follows_the_day_when_the_theme_stays(tmp_path):
+    """Same theme under the cursor on both days: its "N items in view" must still change."""
+    from datetime import datetime, timedelta, timezone
+
+    from snapshot_apps.data import item
+
+    d28 = datetime(2025, 11, 28, tzinfo=timezone.utc)
+    items = [
+        item("x1", d28 + timedelta(hours=9), "BIS tightens licence rules", themes=["export-controls"]),
+        item("x2", d28 + timedelta(hours=8), "Entity List grows again", themes=["export-controls"]),
+        item("y1", d28 - timedelta(hours=14), "Export rule comment period opens", themes=["export-controls"]),
+    ]
+    app, _ = make(build_home(tmp_path / "h", items=items))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(AnalysisPane)
+        body = lambda: str(pane.query_one("#analysis-body").render())  # noqa: E731
+        assert pane.theme_id == "export-controls" and "2 items in view" in body()
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert str(screen_of(app).request.day) == "2025-11-27"
+        assert pane.theme_id == "export-controls" and "1 item in view" in body(), body()[:80]

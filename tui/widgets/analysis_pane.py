@@ -121,6 +121,7 @@ class AnalysisPane(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.item_id: str | None = None
         self.theme_id: str | None = None
+        self._shown: tuple[str, str, int | None] | None = None  # (theme, title, count) on screen
 
     def compose(self) -> ComposeResult:
         yield Static("", id="analysis-body", markup=False)
@@ -130,11 +131,16 @@ class AnalysisPane(VerticalScroll, can_focus=True):
         self.scroll_home(animate=False)
 
     def show_theme(self, theme_id: str, theme: Any, *, title: str, count: int | None = None) -> None:
-        """Show a theme's analysis (no-op when it is already shown, to keep j/k cheap)."""
-        if self.item_id is None and self.theme_id == theme_id:
+        """Show a theme's analysis (no-op when it is already shown, to keep j/k cheap).
+
+        "Already shown" includes the count: after a day switch the same theme usually stays
+        under the cursor, but its "N items in view" line must follow the new day.
+        """
+        if self.item_id is None and self._shown == (theme_id, title, count):
             return
         self.item_id = None
         self.theme_id = theme_id
+        self._shown = (theme_id, title, count)
         self.set_class(False, "-item")
         self._set(theme_text(theme, title=title, count=count))
 
@@ -143,5 +149,6 @@ class AnalysisPane(VerticalScroll, can_focus=True):
         """Show one item in full (with the ignore rule hiding it, when one does)."""
         self.item_id = str(item.get("id"))
         self.theme_id = None
+        self._shown = None
         self.set_class(True, "-item")
         self._set(item_text(item, theme_titles, hidden_by=hidden_by))
