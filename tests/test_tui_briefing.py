@@ -427,3 +427,35 @@ async def test_the_theme_pane_count_follows_the_day_when_the_theme_stays(tmp_pat
         await settle(pilot)
         assert str(screen_of(app).request.day) == "2025-11-27"
         assert pane.theme_id == "export-controls" and "1 item in view" in body(), body()[:80]
+
+
+async def test_a_date_token_in_the_search_sets_the_days_searched(home):
+    """As in elfeed: `/@2025-11-26..2025-11-28 +gray-market` searches those days, not just the
+    day on screen; escape brings the day back; `e` exports what the search shows."""
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert str(screen.request.day) == "2025-11-28"
+        await pilot.press("slash")
+        await pilot.press(*"+gray-market")
+        await settle(pilot)
+        text = list_text(app)
+        assert "Singapore broker" in text and "Smuggling ring" not in text  # the day's only
+        await pilot.press(*" @2025-11-26..2025-11-28")
+        await settle(pilot)
+        text = list_text(app)
+        assert "Singapore broker" in text and "Smuggling ring" in text  # 28th and 26th
+        assert "Huawei" not in text
+        assert screen.view.span == (screen.view.request.day.replace(day=26), screen.view.request.day)
+        assert "26 Nov" in header_text(app) and "28 Nov" in header_text(app)
+        await pilot.press("enter")  # leave the search box with the filter in place
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Smuggling ring" not in list_text(app) and "Huawei" in list_text(app)
+    [digest] = sorted(home.exports_dir.glob("*.md"))
+    assert digest.name == "chipwire-digest-2025-11-26_2025-11-28.md"
+    body = digest.read_text(encoding="utf-8")
+    assert "Smuggling ring" in body and "Singapore broker" in body and "Huawei" not in body

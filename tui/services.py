@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from briefing.query import Query
     from briefing.themes import ThemeSet
     from store.home import HomePaths
     from store import Store
@@ -125,6 +126,14 @@ class BriefingView:
     hidden: int = 0
     #: Item id -> name of the ignore rule hiding it (only ids of hidden items).
     hidden_by: dict[str, str] = field(default_factory=dict)
+    #: The days searched when a ``/`` query names dates (``@2w``, ``@2026-11-01..``); else
+    #: None, and the view covers the request's day or week.
+    searched: tuple[date, date] | None = None
+
+    @property
+    def span(self) -> tuple[date, date]:
+        """The inclusive days the view shows: the query's dates, or the day / week."""
+        return self.searched or self.request.range
 
     def item_ids(self) -> list[str]:
         """Every item id shown (leads and other sources), in list order."""
@@ -331,6 +340,24 @@ class Services:
 
     # -- items ----------------------------------------------------------------------------
 
+    @staticmethod
+    def searched_range(query: "Query | None", now: datetime) -> tuple[date, date] | None:
+        """The days a ``/`` query's date tokens ask for, or None when it names none.
+
+        As in elfeed, ``@2w`` or ``@2026-11-01..2026-11-20`` sets the window searched, so
+        ``/@2w +gray-market`` finds a fortnight of gray-market news instead of filtering the
+        day on screen. An open end is today; an open start is 30 days before the end. A range
+        that cannot match (start after end) is kept as asked and shows nothing.
+        """
+        if query is None:
+            return None
+        first, last = query.date_range(now)
+        if first is None and last is None:
+            return None
+        end = last or now.astimezone(timezone.utc).date()
+        start = first or end - timedelta(days=30)
+        return start, end
+
     def items_in(self, start: date, end: date) -> list[dict]:
         """All items published in the inclusive day range, newest first (cached)."""
         key = (start, end)
@@ -391,9 +418,6 @@ class Services:
         """
         from briefing.model import build_briefing, daily_counts
 
-        start, end = request.range
-        items = self.items_in(start, end)
-        titles = self.theme_titles()
         query = None
         query_error = None
         if request.query.strip():
@@ -404,6 +428,10 @@ class Services:
             except QueryError as exc:
                 query_error = str(exc)
         now = self.clock()
+        searched = self.searched_range(query, now)
+        start, end = searched or request.range
+        items = self.items_in(start, end)
+        titles = self.theme_titles()
         known = {t.id: t.title for t in self.themes.themes}
         briefing = build_briefing(
             items,
@@ -454,6 +482,7 @@ class Services:
             query_error=query_error,
             hidden=briefing.hidden,
             hidden_by=dict(briefing.hidden_by),
+            searched=searched,
         )
         for group in groups:
             for story in group.stories:
@@ -564,7 +593,7 @@ class Services:
         req = view.request
         whole_view = start is None or end is None
         if whole_view:
-            start, end = req.range
+            start, end = view.span  # the query's dates when it names some
         assert start is not None and end is not None
         query = None
         if whole_view and req.query.strip():
@@ -574,7 +603,7 @@ class Services:
                 query = parse_query(req.query, self.theme_ids)
             except QueryError:
                 query = None
-        week = whole_view and req.weekly
+        week = whole_view and req.weekly and view.searched is None
         with self.lock:
             digest = build_digest(
                 self.store,

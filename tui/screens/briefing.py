@@ -234,7 +234,7 @@ class BriefingScreen(Screen):
         self._painted = message.generation
         if first_paint and getattr(self.app, "freeze_heap", False):
             self.call_after_refresh(freeze_heap)
-        start, end = view.request.range
+        start, end = view.span
         self._paint_header()
         entries = [ThemeEntryData(ALL, "All themes", view.total, [])]
         entries += [ThemeEntryData(t.id, t.title, t.count, t.spark) for t in view.themes]
@@ -266,7 +266,7 @@ class BriefingScreen(Screen):
         view = self.view
         if view is None:
             return
-        start, end = view.request.range
+        start, end = view.span
         filters = []
         if view.request.theme:
             filters.append(f"theme: {self.services.theme_titles().get(view.request.theme, view.request.theme)}")

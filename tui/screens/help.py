@@ -34,7 +34,8 @@ if TYPE_CHECKING:  # pragma: no cover
 QUERY_HELP: tuple[tuple[str, str], ...] = (
     ("word  \"a phrase\"", "must occur in title, summary, feed or entity (all words must match)"),
     ("+theme  -theme", "require / exclude a theme (id or unique prefix: +gray)"),
-    ("@7d  @2w  @1m", "published in the last 7 days / 2 weeks / 1 month (also h and y)"),
+    ("@7d  @2w  @1m", "published in the last 7 days / 2 weeks / 1 month (also h and y); "
+                      "a date token sets the days searched, not just the day on screen"),
     ("@2026-11-01", "published on that UTC day"),
     ("@2026-11-01..2026-11-20", "in that inclusive day range; either end may be open (@2026-11-01..)"),
     ("=source", "feed title or URL contains it; several = are alternatives"),
