@@ -449,6 +449,7 @@ async def test_a_date_token_in_the_search_sets_the_days_searched(home):
         assert "Huawei" not in text
         assert screen.view.span == (screen.view.request.day.replace(day=26), screen.view.request.day)
         assert "26 Nov" in header_text(app) and "28 Nov" in header_text(app)
+        assert "Week" not in header_text(app)  # a searched range, not the weekly briefing
         await pilot.press("enter")  # leave the search box with the filter in place
         await pilot.press("e")
         await settle(pilot)

@@ -56,7 +56,9 @@ def header_text(info: HeaderInfo) -> Text:
     if info.start == info.end:
         when = info.start.strftime("%a %d %b %Y")
     else:
-        when = f"Week {info.start.strftime('%d %b')} – {info.end.strftime('%d %b %Y')}"
+        # A Monday-to-Sunday span is the weekly briefing; any other is a searched range.
+        week = info.start.weekday() == 0 and (info.end - info.start).days == 6
+        when = f"{'Week ' if week else ''}{info.start.strftime('%d %b')} – {info.end.strftime('%d %b %Y')}"
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("chipwire", style="bold")
     text.append("  ")
