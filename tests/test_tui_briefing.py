@@ -460,3 +460,37 @@ async def test_a_date_token_in_the_search_sets_the_days_searched(home):
     assert digest.name == "chipwire-digest-2025-11-26_2025-11-28.md"
     body = digest.read_text(encoding="utf-8")
     assert "Smuggling ring" in body and "Singapore broker" in body and "Huawei" not in body
+
+
+async def test_mark_all_read_marks_what_the_view_shows(home):
+    """A under a search marks only the matches; A again on the plain day marks the rest."""
+    from store import Store
+
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await settle(pilot)
+        assert "8 unread" in header_text(app)
+        await pilot.press("slash", *"+export-controls", "enter")
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        shown = set(screen_of(app).view.items)
+        assert shown == {"a1", "a2"}  # the story and its other source
+        assert "6 unread" in header_text(app)
+        assert any("Marked 2 items read" in str(n.message) for n in app._notifications)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "6 unread" in header_text(app)
+        await pilot.press("A")
+        await settle(pilot)
+        assert "0 unread" in header_text(app)
+        await pilot.press("A")
+        await settle(pilot)
+        assert any("Nothing unread in view" in str(n.message) for n in app._notifications)
+    store = Store.open(home.db_dir, readonly=True)
+    try:
+        day = [store.get(f"a{n}") for n in range(1, 9)]
+        assert all(item["read"] for item in day)
+        assert store.get("b1")["read"] is False  # another day: untouched
+    finally:
+        store.close()

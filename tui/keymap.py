@@ -63,6 +63,7 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("unread", "u", "toggle_unread", "Unread"),
     KeySpec("star", "s", "toggle_star", "Star", show=True),
     KeySpec("read", "m", "toggle_read", "Read"),
+    KeySpec("read-all", "A", "mark_all_read", "All read"),
     KeySpec("open-link", "o", "open_link", "Browser"),
     KeySpec("copy-link", "c", "copy_link", "Copy link"),
     KeySpec("refresh", "r", "refresh", "Refresh", show=True),

@@ -672,6 +672,29 @@ class BriefingScreen(Screen):
         if item is not None:
             self._set_flag(item, read=not item.get("read"))
 
+    def action_mark_all_read(self) -> None:
+        """A: mark every item in view read — after a filter or search, only those it shows
+        (newsboat's "mark feed read" for the briefing). Other sources of a story included."""
+        if self.view is None:
+            return
+        unread = [item for item in self.view.items.values() if not item.get("read")]
+        if not unread:
+            self.notify("Nothing unread in view.", markup=False)
+            return
+        for item in unread:
+            item["read"] = True
+        self.view.unread = max(0, self.view.unread - len(unread))
+        self.query_one(StoryList).refresh_items(unread)
+        self._paint_header()
+        if self.open_item and self.open_item in self.view.items:
+            self._show_item(self.view.items[self.open_item])
+        self._flags_worker([item["id"] for item in unread], read=True)
+        self.notify(f"Marked {len(unread)} item{'s' if len(unread) != 1 else ''} read.", markup=False)
+
+    @work(thread=True, exit_on_error=False, group="flags")
+    def _flags_worker(self, ids: list[str], read: bool) -> None:
+        self.services.set_flags(ids, read=read)
+
     def action_open_link(self) -> None:
         """o: open the link in the browser; only http(s) links are handed over."""
         item = self.current_item()

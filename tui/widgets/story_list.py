@@ -214,6 +214,21 @@ class StoryList(OptionList):
                 continue
         return None
 
+    def refresh_items(self, items: list[dict]) -> None:
+        """Repaint the rows of several items after their flags changed (one pass, no rebuild)."""
+        changed = {item["id"]: item for item in items}
+        for story in self._stories.values():
+            lead = changed.get(story.lead["id"])
+            if lead is not None:
+                story.lead = lead
+                self.replace_option_prompt(f"i:{lead['id']}", self._story_text(story))
+            for index, other in enumerate(story.others):
+                item = changed.get(other["id"])
+                if item is not None:
+                    story.others[index] = item
+                    if story.lead["id"] in self.expanded:
+                        self.replace_option_prompt(f"c:{item['id']}", self._source_text(item))
+
     def refresh_item(self, item: dict) -> None:
         """Repaint the row(s) of one item after its flags changed (no full rebuild)."""
         item_id = item["id"]
