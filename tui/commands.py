@@ -29,6 +29,7 @@ ACTION_NAMES: dict[str, str] = {
     "toggle_unread": "Toggle unread only",
     "toggle_star": "Star / unstar item",
     "toggle_read": "Mark item read / unread",
+    "mark_all_read": "Mark everything in view read",
     "open_link": "Open link in browser",
     "copy_link": "Copy link",
     "refresh": "Refresh feeds",
