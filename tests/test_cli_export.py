@@ -225,3 +225,12 @@ def test_unknown_tz_is_a_usage_error_with_suggestions(home: Path, capsys) -> Non
     assert "unknown time zone 'Europe/Berln'" in err and "Europe/Berlin" in err and "Traceback" not in err
     code, out, _ = export(capsys, "--tz", "local", "-o", "-")
     assert code == 0 and out.startswith("# chipwire digest")
+
+
+def test_the_config_zone_is_the_default_and_tz_overrides_it(home: Path, capsys) -> None:
+    (home / "config.toml").write_text('[export]\ntz = "Asia/Taipei"\n', encoding="utf-8")
+    code, taipei, _ = export(capsys, "--day", "2026-11-20", "-o", "-")
+    assert code == 0 and " CST" in taipei
+    code, utc, _ = export(capsys, "--day", "2026-11-20", "-o", "-", "--tz", "UTC")
+    assert code == 0 and " CST" not in utc
+    assert utc == golden_text("day-2026-11-20.md")

@@ -11,6 +11,7 @@ import pytest
 from tui.keymap import BINDING_IDS
 from tui.settings import (
     AppConfig,
+    ExportConfig,
     FetchConfig,
     HookConfig,
     Settings,
@@ -43,6 +44,9 @@ new_items = ["/usr/local/bin/notify", "--title", "chipwire"]
 auto_refresh = "30m"
 show_analysis = false
 
+[export]
+tz = "Asia/Taipei"
+
 [keys]
 star = "s,S"
 refresh = ["r", "f5"]
@@ -65,6 +69,7 @@ def test_missing_file_is_defaults(tmp_path: Path) -> None:
     assert settings.store.retention_days == 365
     assert settings.hook.new_items == ()
     assert settings.app == AppConfig(auto_refresh=0, show_analysis=True)
+    assert settings.export.tz == "UTC"
     assert dict(settings.keys) == {}
     assert not (tmp_path / "config.toml").exists()  # loading never creates it
 
@@ -82,6 +87,7 @@ def test_full_file(tmp_path: Path) -> None:
     assert s.store == StoreConfig(retention_days=90)
     assert s.hook == HookConfig(new_items=("/usr/local/bin/notify", "--title", "chipwire"))
     assert s.app == AppConfig(auto_refresh=1800, show_analysis=False)
+    assert s.export == ExportConfig(tz="Asia/Taipei")
     assert dict(s.keys) == {"star": "s,S", "refresh": "r,f5"}
     assert s.source == path
 
@@ -105,7 +111,7 @@ def test_dotted_keys_at_top_level(tmp_path: Path) -> None:
         ("# c\n[fetch]\nconcurency = 4\n", 3, ("unknown key 'concurency' in [fetch]", "did you mean 'concurrency'?")),
         ("[fetch]\nconcurrency = 4\n[store]\nretention = 30\n", 4, ("in [store]", "did you mean 'retention_days'")),
         ("\n\n[fech]\nconcurrency = 4\n", 3, ("unknown section 'fech'", "did you mean 'fetch'")),
-        ("\n[zzz]\n", 2, ("unknown section 'zzz'", "known: fetch, store, hook, app, keys")),
+        ("\n[zzz]\n", 2, ("unknown section 'zzz'", "known: fetch, store, hook, app, export, keys")),
         ("concurrency = 4\n", 1, ("must go in the [fetch] section",)),
         ("fetch = 4\n", 1, ("must be a section: [fetch]",)),
         ("[fetch]\nconcurrency = \"8\"\n", 2, ("[fetch] concurrency", "whole number")),
@@ -122,6 +128,8 @@ def test_dotted_keys_at_top_level(tmp_path: Path) -> None:
         ("[hook]\nnew_items = [\"\"]\n", 2, ("empty",)),
         ("[app]\nauto_refresh = \"10s\"\n", 2, ("under a minute",)),
         ("[app]\nshow_analysis = \"yes\"\n", 2, ("true or false",)),
+        ("[export]\ntz = \"Europe/Berln\"\n", 2, ("[export] tz", "unknown time zone", "Europe/Berlin")),
+        ("[export]\ntz = 5\n", 2, ("[export] tz", "zone name")),
         ("[keys]\nstra = \"x\"\n", 2, ("unknown binding id 'stra'", "did you mean 'star'")),
         ("[keys]\nstar = 5\n", 2, ("[keys] star",)),
         ("[keys]\nstar = \" , \"\n", 2, ("no key",)),

@@ -494,3 +494,15 @@ async def test_mark_all_read_marks_what_the_view_shows(home):
         assert store.get("b1")["read"] is False  # another day: untouched
     finally:
         store.close()
+
+
+async def test_the_export_key_writes_item_times_in_the_configured_zone(home):
+    (home.root / "config.toml").write_text('[export]\ntz = "Asia/Taipei"\n', encoding="utf-8")
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+    [digest] = sorted(home.exports_dir.glob("*.md"))
+    body = digest.read_text(encoding="utf-8")
+    assert "2025-11-28 17:00 CST" in body  # a1, published 09:00 UTC

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -340,6 +340,16 @@ class Services:
 
     # -- items ----------------------------------------------------------------------------
 
+    def export_zone(self) -> "tzinfo":
+        """``[export] tz`` (validated when config.toml was read; UTC if it stopped resolving)."""
+        from tui.zones import parse_zone
+
+        name = getattr(getattr(self.settings, "export", None), "tz", "UTC")
+        try:
+            return parse_zone(name)
+        except ValueError:
+            return timezone.utc
+
     @staticmethod
     def searched_range(query: "Query | None", now: datetime) -> tuple[date, date] | None:
         """The days a ``/`` query's date tokens ask for, or None when it names none.
@@ -616,6 +626,7 @@ class Services:
                 query=query,
                 ignore=self.ignore_rules(),
                 week=week,
+                tz=self.export_zone(),
             )
         from tui.digest_file import write_new
 

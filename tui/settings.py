@@ -25,6 +25,9 @@ Example::
     auto_refresh = "30m"       # or 0 / "off"
     show_analysis = true
 
+    [export]
+    tz = "Europe/Berlin"       # item times in digests: an IANA zone, "local" or "UTC" (default)
+
     [keys]
     star = "s,S"               # binding id = comma-separated keys (ids: see ``tui.keymap``)
 
@@ -47,6 +50,7 @@ from typing import Any, Callable, Mapping
 
 __all__ = [
     "AppConfig",
+    "ExportConfig",
     "CONFIG_ENV",
     "FetchConfig",
     "HookConfig",
@@ -133,6 +137,15 @@ class AppConfig:
 
 
 @dataclass(frozen=True)
+class ExportConfig:
+    """``[export]``: Markdown digests (``chipwire export`` and the app's ``e``)."""
+
+    tz: str = "UTC"
+    """Zone for item times: an IANA name ("Europe/Berlin"), "local" or "UTC". Days stay UTC
+    days; ``--tz`` overrides it for one export."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of ``config.toml``; every field has a default, so a missing file is valid."""
 
@@ -144,6 +157,8 @@ class Settings:
     """``[hook]`` section."""
     app: AppConfig = field(default_factory=AppConfig)
     """``[app]`` section."""
+    export: ExportConfig = field(default_factory=ExportConfig)
+    """``[export]`` section."""
     keys: Mapping[str, str] = field(default_factory=dict)
     """``[keys]``: binding id -> comma-separated keys, for ``App.set_keymap``."""
     source: Path | None = None
@@ -237,6 +252,16 @@ def _argv(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _zone(value: Any) -> str:
+    """A zone name that resolves now (checked when the file is read, not at export time)."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a zone name such as \"Europe/Berlin\", \"local\" or \"UTC\", got {_describe(value)}")
+    from tui.zones import parse_zone
+
+    parse_zone(value)
+    return value.strip()
+
+
 def _describe(value: Any) -> str:
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a table"}
     return f"{names.get(type(value), type(value).__name__)} ({value!r})" if not isinstance(value, (list, dict)) \
@@ -265,9 +290,10 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Callable[[Any], None] |
     "store": {"retention_days": (_int, _range(1))},
     "hook": {"new_items": (_argv, None)},
     "app": {"auto_refresh": (_auto_refresh, None), "show_analysis": (_bool, None)},
+    "export": {"tz": (_zone, None)},
 }
 _SECTIONS = tuple(_SCHEMA) + ("keys",)
-_MODELS = {"fetch": FetchConfig, "store": StoreConfig, "hook": HookConfig, "app": AppConfig}
+_MODELS = {"fetch": FetchConfig, "store": StoreConfig, "hook": HookConfig, "app": AppConfig, "export": ExportConfig}
 
 assert all({f.name for f in fields(_MODELS[s])} == set(_SCHEMA[s]) for s in _SCHEMA)  # schema matches model
 

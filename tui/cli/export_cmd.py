@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, timedelta, tzinfo
 from pathlib import Path
 from typing import IO
 
@@ -45,31 +45,25 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="file to write ('-' for stdout; a folder gets the default name); "
                    "default: chipwire-digest-<range>.md in the current folder")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
-    p.add_argument("--tz", metavar="ZONE", default="UTC",
+    p.add_argument("--tz", metavar="ZONE", default=None,
                    help="time zone for item times: an IANA name such as Europe/Berlin, 'local' for this "
-                   "machine's, or UTC (default; the range's days are UTC days either way)")
+                   "machine's, or UTC (default: [export] tz in config.toml, else UTC; the range's days "
+                   "are UTC days either way)")
     p.set_defaults(func=run)
 
 
 def parse_tz(name: str) -> tzinfo:
-    """``--tz``: an IANA zone name, ``local`` or ``UTC``.
+    """``--tz`` (or ``[export] tz``): an IANA zone name, ``local`` or ``UTC``.
 
     Raises:
         CliError: an unknown zone, with the closest known names.
     """
-    if name.strip().lower() == "utc":
-        return timezone.utc
-    if name.strip().lower() == "local":
-        local = datetime.now().astimezone().tzinfo
-        return local or timezone.utc
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+    from tui.zones import parse_zone
 
     try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        close = difflib.get_close_matches(name.strip(), sorted(available_timezones()), n=3)
-        hint = f" — did you mean {', '.join(close)}?" if close else " (use an IANA name like Asia/Taipei, 'local' or UTC)"
-        raise CliError(f"unknown time zone {name!r}{hint}") from None
+        return parse_zone(name)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _resolve(args: argparse.Namespace, today: date) -> tuple[date, date, bool]:
@@ -145,7 +139,7 @@ def _to_stdout(out: IO[str], text: str) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     now = ctx.now()
-    tz = parse_tz(args.tz)  # before any work: a typo in the zone is an argument error
+    tz = parse_tz(args.tz or ctx.settings().export.tz)  # before any work: a bad zone is a usage error
     start, end, week = _resolve(args, now.date())
     themes = ctx.themes()
     wanted = list(dict.fromkeys(args.theme or []))
