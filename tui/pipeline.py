@@ -16,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import hashlib
+import io
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -636,17 +638,47 @@ def _start_pool(workers: int, themes_file: str | None) -> tuple[ProcessPoolExecu
     context = _pool_context()
     if context.get_start_method() == "fork":
         import feeds.parse  # noqa: F401  (warm import inherited by forked workers)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                               initargs=(themes_file,))
+    pool: ProcessPoolExecutor | None = None
     try:
-        # With fork, the first submit forks every worker right here, in this thread, before
-        # the event loop starts threads; each worker then compiles its tagger in its own
-        # initializer while the downloads run, instead of the parent compiling one first.
-        warm = [pool.submit(_noop, i) for i in range(workers)]
-    except Exception:  # no processes on this system (limits, sandbox): parsing inline still works
-        pool.shutdown(wait=False, cancel_futures=True)
+        with _stderr_children_can_inherit():
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                                       initargs=(themes_file,))
+            # With fork, the first submit forks every worker right here, in this thread, before
+            # the event loop starts threads; each worker then compiles its tagger in its own
+            # initializer while the downloads run, instead of the parent compiling one first.
+            warm = [pool.submit(_noop, i) for i in range(workers)]
+    except Exception:  # no processes here (limits, sandbox, odd stdio): parsing inline still works
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         return None, []
     return pool, warm
+
+
+@contextmanager
+def _stderr_children_can_inherit() -> Iterator[None]:
+    """While a pool starts, make sure ``sys.stderr`` is not a stand-in whose ``fileno()`` is -1.
+
+    Why: Textual installs such a stand-in while the app runs, and multiprocessing's resource
+    tracker (started with the pool's first semaphore under forkserver/spawn) passes
+    ``sys.stderr.fileno()`` to its child; -1 fails with "bad value(s) in fds_to_keep", and a
+    refresh from the app failed outright. The tracker skips a stderr that *has* no file
+    descriptor, so one without ``fileno`` stands in for the moment the pool starts; the app's
+    own stderr is put back at once. Anything else keeps its stderr.
+    """
+    current = sys.stderr
+    try:
+        usable = current is not None and current.fileno() >= 0
+    except Exception:  # no file descriptor at all: the tracker already copes with that
+        usable = True
+    if usable:
+        yield
+        return
+    stand_in = sys.stderr = io.StringIO()
+    try:
+        yield
+    finally:
+        if sys.stderr is stand_in:  # unless someone else swapped it meanwhile
+            sys.stderr = current
 
 
 def _move_feed(paths: HomePaths, store: "Store", old: str, new: str) -> None:
