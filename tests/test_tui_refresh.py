@@ -72,3 +72,35 @@ async def test_refresh_runs_in_a_worker_and_keeps_the_cursor(tmp_path: Path, fau
         assert stories.highlighted_item == kept
         assert "refreshed just now" in str(screen.query_one(HeaderBar).render())
         assert screen.services.store.total_items() > 14
+
+
+async def test_first_refresh_of_an_empty_home_goes_to_the_day_with_the_news(tmp_path: Path) -> None:
+    """Today is empty and the news landed on earlier days: after r the briefing shows them."""
+    from feeds.subscriptions import Subscription, save_subscriptions
+    from store.home import HomePaths
+
+    feed = tmp_path / "wire.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+        '<item><title>BIS tightens H20 licence rules</title><guid>w1</guid>'
+        '<pubDate>Wed, 26 Nov 2025 09:00:00 GMT</pubDate></item>'
+        '<item><title>Smuggling ring used front companies</title><guid>w2</guid>'
+        '<pubDate>Tue, 25 Nov 2025 09:00:00 GMT</pubDate></item></channel></rss>', encoding="utf-8")
+    paths = HomePaths(tmp_path / "home")
+    paths.ensure()
+    save_subscriptions(paths.feeds_file, [Subscription(url=str(feed), title="Wire")])
+    app = make_app(paths, now=NOW, opener=lambda url: None)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        while not isinstance(app.screen, BriefingScreen):  # the first-run welcome: "later"
+            await pilot.press("escape")
+            await settle(pilot)
+        screen = app.screen
+        assert screen.view is not None and screen.view.total == 0
+        await pilot.press("r")
+        deadline = time.monotonic() + 15
+        while (screen.refreshing or screen.view.total == 0) and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        await settle(pilot)
+        assert str(screen.request.day) == "2025-11-26"
+        assert screen.view.total == 1 and "BIS tightens" in str(app.screen.query_one(StoryList).render_line(1).text)

@@ -453,10 +453,20 @@ class BriefingScreen(Screen):
             more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
             summary += f"; {len(failed)} feed{'s' if len(failed) != 1 else ''} failed: {names}{more}"
         self.notify(summary, title="Refresh", severity="warning" if failed else "information", markup=False)
-        if self.request is not None:
+        if self.request is not None and not (new and self._showing_empty_default()):
             self.reload()
         else:
-            self.load(None)
+            # First refresh of an empty home (or new items while an empty day is shown): go to
+            # the default day — today, or the latest day with items — instead of staying on
+            # an empty page while the news landed on earlier days.
+            self.load(replace(self.request, day=self.services.default_day()) if self.request else None)
+
+    def _showing_empty_default(self) -> bool:
+        """Is the screen on an unfiltered, empty single day?"""
+        view, request = self.view, self.request
+        if view is None or request is None or view.total or view.searched:
+            return False
+        return not (request.weekly or request.theme or request.query.strip() or request.unread_only)
 
     # -- actions (keys and palette) -------------------------------------------------------
 
