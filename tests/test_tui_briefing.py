@@ -506,3 +506,26 @@ async def test_the_export_key_writes_item_times_in_the_configured_zone(home):
     [digest] = sorted(home.exports_dir.glob("*.md"))
     body = digest.read_text(encoding="utf-8")
     assert "2025-11-28 17:00 CST" in body  # a1, published 09:00 UTC
+
+
+async def test_open_says_so_when_no_browser_could_be_started(home):
+    calls: list[str] = []
+
+    def no_browser(url: str) -> bool:  # webbrowser.open on a machine without one
+        calls.append(url)
+        return False
+
+    app, _ = make(home, opener=no_browser)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await settle(pilot)
+        stories = app.screen.query_one(StoryList)
+        for _ in range(20):
+            if stories.highlighted_item == "a3":
+                break
+            await pilot.press("j")
+        assert stories.highlighted_item == "a3"
+        await pilot.press("o")
+        await settle(pilot)
+        notes = [str(n.message) for n in app._notifications]
+    assert calls and calls[0].startswith("https://")
+    assert any("No browser could be started" in n and "c copies the link" in n for n in notes), notes

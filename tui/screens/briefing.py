@@ -721,7 +721,11 @@ class BriefingScreen(Screen):
 
     @work(thread=True, exit_on_error=False, group="opener")
     def _open_worker(self, link: str) -> None:
-        self.chip_app.opener(link)
+        # webbrowser.open says False when no browser could be started (an SSH session, a
+        # server): say so rather than leave the key looking broken.
+        if self.chip_app.opener(link) is False:
+            self.post_message(Notice(f"No browser could be started for {link[:80]} — c copies the link.",
+                                     "warning"))
 
     def action_copy_link(self) -> None:
         """c: copy the link to the clipboard."""
