@@ -529,3 +529,42 @@ async def test_open_says_so_when_no_browser_could_be_started(home):
         notes = [str(n.message) for n in app._notifications]
     assert calls and calls[0].startswith("https://")
     assert any("No browser could be started" in n and "c copies the link" in n for n in notes), notes
+
+
+def test_a_browser_needs_the_terminal_only_without_a_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import webbrowser
+
+    from tui.app import browser_needs_terminal
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: object())  # some browser exists
+    assert browser_needs_terminal({}) is True  # no display: it can only be w3m, lynx...
+    assert browser_needs_terminal({"DISPLAY": ":0"}) is False
+    assert browser_needs_terminal({"WAYLAND_DISPLAY": "wayland-0"}) is False
+
+    def none(using=None):
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "get", none)
+    assert browser_needs_terminal({}) is False  # nothing to start: open() will say so
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: object())
+    assert browser_needs_terminal({}) is False
+
+
+async def test_a_console_browser_borrows_the_terminal_or_falls_back(home):
+    """With a terminal browser the app suspends around it; where it cannot (this headless
+    test driver), the link is still opened from a worker."""
+    app, opener = make(home)
+    app.opens_in_terminal = lambda: True
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stories = app.screen.query_one(StoryList)
+        for _ in range(20):
+            if stories.highlighted_item == "a3":
+                break
+            await pilot.press("j")
+        await pilot.press("o")
+        await settle(pilot)
+    assert opener == ["https://wire.example/a3"]

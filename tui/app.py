@@ -9,7 +9,10 @@ briefing logic: screens do, through :class:`~tui.services.Services`.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -38,6 +41,26 @@ def _browser_open(url: str) -> object:
     return webbrowser.open(url, new=2)
 
 
+def browser_needs_terminal(env: Mapping[str, str] | None = None) -> bool:
+    """Will the default opener run a browser *in this terminal* (w3m, lynx, $BROWSER...)?
+
+    On a Unix without a graphical display, any browser ``webbrowser`` can start is a console
+    one, and it must get the terminal the app holds: the app is suspended while it runs, as
+    newsboat does. With a display (or on macOS / Windows) browsers open their own window.
+    False as well when no browser is available (then ``open`` says so and returns False).
+    """
+    env = os.environ if env is None else env
+    if sys.platform in ("darwin", "win32") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return False
+    import webbrowser
+
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
+
+
 class ChipwireApp(App):
     """The briefing reader. Build it with :func:`make_app`."""
 
@@ -55,6 +78,9 @@ class ChipwireApp(App):
         super().__init__()
         self.services = services
         self.opener: Opener = opener if opener is not None else _browser_open
+        #: Whether ``opener`` takes over this terminal (then the app is suspended meanwhile);
+        #: only known for the default opener.
+        self.opens_in_terminal: Callable[[], bool] = browser_needs_terminal if opener is None else (lambda: False)
         self.first_run = first_run
         self._keymap_overrides = keymap_overrides or {}
 

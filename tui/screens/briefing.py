@@ -717,6 +717,20 @@ class BriefingScreen(Screen):
         if not item.get("openable", True) or not _is_web_link(link):
             self.notify(f"Refused to open a non-web link: {link[:80]}", severity="warning", markup=False)
             return
+        if self.chip_app.opens_in_terminal():
+            # A console browser (w3m, lynx...) needs the terminal: hand it over until it exits.
+            from textual.app import SuspendNotSupported
+
+            try:
+                with self.app.suspend():
+                    opened = self.chip_app.opener(link)
+            except SuspendNotSupported:  # e.g. a headless or web driver: no terminal to lend
+                self._open_worker(link)
+                return
+            if opened is False:
+                self.notify(f"No browser could be started for {link[:80]} — c copies the link.",
+                            severity="warning", markup=False)
+            return
         self._open_worker(link)
 
     @work(thread=True, exit_on_error=False, group="opener")
