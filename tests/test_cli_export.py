@@ -234,3 +234,17 @@ def test_the_config_zone_is_the_default_and_tz_overrides_it(home: Path, capsys) 
     code, utc, _ = export(capsys, "--day", "2026-11-20", "-o", "-", "--tz", "UTC")
     assert code == 0 and " CST" not in utc
     assert utc == golden_text("day-2026-11-20.md")
+
+
+def test_digests_get_the_umask_s_usual_permissions(tmp_path: Path) -> None:
+    """A digest is meant to be shared: not the 0600 of a private temp file."""
+    import os
+
+    from tui.digest_file import write_new
+
+    old = os.umask(0o022)
+    try:
+        path = write_new(tmp_path, "2026-11-20", "a\n")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -9,7 +9,7 @@ digest and an existing file is never replaced by accident (a race with another w
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
@@ -25,7 +25,10 @@ def write_file(path: Path, data: bytes, *, replace: bool = False) -> None:
         FileExistsError: ``path`` exists and ``replace`` is false (nothing is written).
         OSError: the folder is missing or the write failed (nothing is left behind).
     """
-    fd, tmp = tempfile.mkstemp(prefix=".chipwire-digest-", suffix=".tmp", dir=path.parent)
+    # Not mkstemp: its 0600 would make a digest meant for sharing unreadable to the reader's
+    # other tools and accounts; O_EXCL with 0666 gives the umask's usual permissions.
+    tmp = str(path.parent / f".chipwire-digest-{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
