@@ -104,3 +104,37 @@ async def test_first_refresh_of_an_empty_home_goes_to_the_day_with_the_news(tmp_
         await settle(pilot)
         assert str(screen.request.day) == "2025-11-26"
         assert screen.view.total == 1 and "BIS tightens" in str(app.screen.query_one(StoryList).render_line(1).text)
+
+
+async def test_a_failing_new_items_hook_is_reported_in_the_app(tmp_path: Path) -> None:
+    import sys
+
+    from feeds.subscriptions import Subscription, save_subscriptions
+    from store.home import HomePaths
+
+    feed = tmp_path / "wire.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+        '<item><title>BIS tightens H20 licence rules</title><guid>w1</guid>'
+        '<pubDate>Fri, 28 Nov 2025 09:00:00 GMT</pubDate></item></channel></rss>', encoding="utf-8")
+    paths = HomePaths(tmp_path / "home")
+    paths.ensure()
+    save_subscriptions(paths.feeds_file, [Subscription(url=str(feed), title="Wire")])
+    script = tmp_path / "hook.py"
+    script.write_text("import sys\nsys.stdin.read()\nsys.stderr.write('mailer is down\\n')\nsys.exit(3)\n",
+                      encoding="utf-8")
+    paths.config_file.write_text(f"[hook]\nnew_items = ['{sys.executable}', '{script}']\n", encoding="utf-8")
+    app = make_app(paths, now=NOW, opener=lambda url: None)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        while not isinstance(app.screen, BriefingScreen):
+            await pilot.press("escape")
+            await settle(pilot)
+        screen = app.screen
+        await pilot.press("r")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and (
+                screen.refreshing or not any("hook" in str(n.message) for n in app._notifications)):
+            await pilot.pause(0.05)
+        messages = [str(n.message) for n in app._notifications]
+    assert any("exited 3" in m and "mailer is down" in m for m in messages), messages

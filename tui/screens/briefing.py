@@ -453,6 +453,9 @@ class BriefingScreen(Screen):
             more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
             summary += f"; {len(failed)} feed{'s' if len(failed) != 1 else ''} failed: {names}{more}"
         self.notify(summary, title="Refresh", severity="warning" if failed else "information", markup=False)
+        hook_error = getattr(report, "hook_error", None)
+        if hook_error:  # the items are stored; the person's own command failed
+            self.notify(hook_error, title="New-items hook", severity="warning", markup=False, timeout=10)
         if self.request is not None and not (new and self._showing_empty_default()):
             self.reload()
         else:
