@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from briefing.mdescape import escape, link
 from briefing.model import OTHER, OTHER_TITLE, build_briefing, daily_counts, pulse
+from briefing.titles import display_title
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from briefing.ignore import IgnoreRules
@@ -229,7 +230,7 @@ def _badges(item: Mapping[str, Any], theme: str | None, themes: "ThemeSet") -> l
 
 
 def _title_of(item: Mapping[str, Any]) -> str:
-    return str(item.get("title") or "").strip() or str(item.get("link") or "") or "untitled"
+    return display_title(item)
 
 
 def _story_bullet(row: "StoryRow", themes: "ThemeSet", tz: tzinfo) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date, timedelta
 
+from briefing.titles import display_title
 from tui.cli.context import CliError, Context
 
 #: Fields every ``items --json`` object carries (a contract: extend, never rename or remove).
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         tags = ",".join(t["id"] for t in item.get("themes", [])[:3]) or "-"
         flags = ("*" if item.get("starred") else " ") + (" " if item.get("read") else "N")
         when = item.get("published", "")[:16].replace("T", " ")
-        print(f"{when} {flags} {item.get('title') or item.get('link') or item['id']}  [{tags}]  — {item.get('feed_title', '')}", file=ctx.out)
+        print(f"{when} {flags} {display_title(item)}  [{tags}]  — {item.get('feed_title', '')}", file=ctx.out)
     if not items:
         print("no items match", file=ctx.err)
     return 0

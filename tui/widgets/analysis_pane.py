@@ -14,6 +14,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from briefing.titles import display_title
+
 
 def _lines(value: Any) -> list[str]:
     """A theme's ``watch`` may be a list or a paragraph; show both as bullet lines."""
@@ -54,7 +56,7 @@ def item_text(item: Mapping[str, Any], theme_titles: Mapping[str, str], *, hidde
     says which rule, so a rule that is too broad can be found and fixed.
     """
     text = Text()
-    text.append(item.get("title") or "(untitled)", style="bold")
+    text.append(display_title(item), style="bold")
     text.append("\n")
     if hidden_by is not None:
         text.append("⊘ hidden: ", style="bold")

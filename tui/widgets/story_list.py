@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from briefing.titles import display_title
 from tui.services import ViewGroup, ViewStory
 
 
@@ -56,7 +57,7 @@ def story_text(story: ViewStory, *, expanded: bool, multi_day: bool, hidden_by: 
         # Before the title: a long title must not ellipsise away the fact that there is more.
         arrow = "▾" if expanded else "▸"
         text.append(f"{arrow}+{len(story.others)} ", style="bold")
-    title = lead.get("title") or lead.get("link") or "(untitled)"
+    title = display_title(lead)
     text.append(title, style="" if lead.get("read") else "bold")
     text.append(" · ", style="dim")
     text.append(lead.get("feed_title") or lead.get("feed") or "", style="italic dim")
@@ -79,7 +80,7 @@ def source_text(item: dict, *, multi_day: bool, hidden_by: str | None = None) ->
     text.append(f" {_time(item, multi_day)} ", style="dim")
     text.append(item.get("feed_title") or item.get("feed") or "", style="italic")
     text.append(": ", style="dim")
-    text.append(item.get("title") or item.get("link") or "(untitled)")
+    text.append(display_title(item))
     if hidden_by is not None:
         text.stylize("dim")
         text.append(" ⊘ hidden", style="italic")
