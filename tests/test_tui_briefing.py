@@ -55,6 +55,16 @@ def list_text(app) -> str:
     return "\n".join(stories.render_line(y).text for y in range(stories.size.height))
 
 
+async def cursor_to(pilot, item_id: str, *, limit: int = 20) -> None:
+    """Press j until the story list's cursor is on ``item_id`` (fails after ``limit`` rows)."""
+    stories = pilot.app.screen.query_one(StoryList)
+    for _ in range(limit):
+        if stories.highlighted_item == item_id:
+            return
+        await pilot.press("j")
+    assert stories.highlighted_item == item_id
+
+
 def header_text(app) -> str:
     return str(app.screen.query_one(HeaderBar).render())
 
@@ -518,12 +528,7 @@ async def test_open_says_so_when_no_browser_could_be_started(home):
     app, _ = make(home, opener=no_browser)
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await settle(pilot)
-        stories = app.screen.query_one(StoryList)
-        for _ in range(20):
-            if stories.highlighted_item == "a3":
-                break
-            await pilot.press("j")
-        assert stories.highlighted_item == "a3"
+        await cursor_to(pilot, "a3")
         await pilot.press("o")
         await settle(pilot)
         notes = [str(n.message) for n in app._notifications]
@@ -560,11 +565,7 @@ async def test_a_console_browser_borrows_the_terminal_or_falls_back(home):
     app.opens_in_terminal = lambda: True
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        stories = app.screen.query_one(StoryList)
-        for _ in range(20):
-            if stories.highlighted_item == "a3":
-                break
-            await pilot.press("j")
+        await cursor_to(pilot, "a3")
         await pilot.press("o")
         await settle(pilot)
     assert opener == ["https://wire.example/a3"]

@@ -74,28 +74,40 @@ async def test_refresh_runs_in_a_worker_and_keeps_the_cursor(tmp_path: Path, fau
         assert screen.services.store.total_items() > 14
 
 
-async def test_first_refresh_of_an_empty_home_goes_to_the_day_with_the_news(tmp_path: Path) -> None:
-    """Today is empty and the news landed on earlier days: after r the briefing shows them."""
+def home_with_local_feed(tmp_path: Path, items: list[tuple[str, str, str]]):
+    """An empty home (nothing stored yet) subscribed to one local RSS file of (guid, title, pubDate)."""
     from feeds.subscriptions import Subscription, save_subscriptions
     from store.home import HomePaths
 
+    entries = "".join(f"<item><title>{title}</title><guid>{guid}</guid><pubDate>{date}</pubDate></item>"
+                      for guid, title, date in items)
     feed = tmp_path / "wire.xml"
-    feed.write_text(
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
-        '<item><title>BIS tightens H20 licence rules</title><guid>w1</guid>'
-        '<pubDate>Wed, 26 Nov 2025 09:00:00 GMT</pubDate></item>'
-        '<item><title>Smuggling ring used front companies</title><guid>w2</guid>'
-        '<pubDate>Tue, 25 Nov 2025 09:00:00 GMT</pubDate></item></channel></rss>', encoding="utf-8")
+    feed.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{entries}</channel></rss>',
+                    encoding="utf-8")
     paths = HomePaths(tmp_path / "home")
     paths.ensure()
     save_subscriptions(paths.feeds_file, [Subscription(url=str(feed), title="Wire")])
+    return paths
+
+
+async def past_the_welcome(pilot) -> BriefingScreen:
+    """Settle, leave the first-run welcome ("later") if shown, and return the briefing screen."""
+    await settle(pilot)
+    while not isinstance(pilot.app.screen, BriefingScreen):
+        await pilot.press("escape")
+        await settle(pilot)
+    return pilot.app.screen
+
+
+async def test_first_refresh_of_an_empty_home_goes_to_the_day_with_the_news(tmp_path: Path) -> None:
+    """Today is empty and the news landed on earlier days: after r the briefing shows them."""
+    paths = home_with_local_feed(tmp_path, [
+        ("w1", "BIS tightens H20 licence rules", "Wed, 26 Nov 2025 09:00:00 GMT"),
+        ("w2", "Smuggling ring used front companies", "Tue, 25 Nov 2025 09:00:00 GMT"),
+    ])
     app = make_app(paths, now=NOW, opener=lambda url: None)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
-        await settle(pilot)
-        while not isinstance(app.screen, BriefingScreen):  # the first-run welcome: "later"
-            await pilot.press("escape")
-            await settle(pilot)
-        screen = app.screen
+        screen = await past_the_welcome(pilot)
         assert screen.view is not None and screen.view.total == 0
         await pilot.press("r")
         deadline = time.monotonic() + 15
@@ -109,28 +121,14 @@ async def test_first_refresh_of_an_empty_home_goes_to_the_day_with_the_news(tmp_
 async def test_a_failing_new_items_hook_is_reported_in_the_app(tmp_path: Path) -> None:
     import sys
 
-    from feeds.subscriptions import Subscription, save_subscriptions
-    from store.home import HomePaths
-
-    feed = tmp_path / "wire.xml"
-    feed.write_text(
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
-        '<item><title>BIS tightens H20 licence rules</title><guid>w1</guid>'
-        '<pubDate>Fri, 28 Nov 2025 09:00:00 GMT</pubDate></item></channel></rss>', encoding="utf-8")
-    paths = HomePaths(tmp_path / "home")
-    paths.ensure()
-    save_subscriptions(paths.feeds_file, [Subscription(url=str(feed), title="Wire")])
+    paths = home_with_local_feed(tmp_path, [("w1", "BIS tightens H20 licence rules", "Fri, 28 Nov 2025 09:00:00 GMT")])
     script = tmp_path / "hook.py"
     script.write_text("import sys\nsys.stdin.read()\nsys.stderr.write('mailer is down\\n')\nsys.exit(3)\n",
                       encoding="utf-8")
     paths.config_file.write_text(f"[hook]\nnew_items = ['{sys.executable}', '{script}']\n", encoding="utf-8")
     app = make_app(paths, now=NOW, opener=lambda url: None)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
-        await settle(pilot)
-        while not isinstance(app.screen, BriefingScreen):
-            await pilot.press("escape")
-            await settle(pilot)
-        screen = app.screen
+        screen = await past_the_welcome(pilot)
         await pilot.press("r")
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and (

@@ -374,11 +374,7 @@ class BriefingScreen(Screen):
         self._paint_header()
         if self.open_item == item["id"]:
             self._show_item(item)
-        self._flag_worker(item["id"], read, starred)
-
-    @work(thread=True, exit_on_error=False, group="flags")
-    def _flag_worker(self, item_id: str, read: bool | None, starred: bool | None) -> None:
-        self.services.set_flags([item_id], read=read, starred=starred)
+        self._flags_worker([item["id"]], read=read, starred=starred)
 
     # -- messages from workers ------------------------------------------------------------
 
@@ -705,8 +701,9 @@ class BriefingScreen(Screen):
         self.notify(f"Marked {len(unread)} item{'s' if len(unread) != 1 else ''} read.", markup=False)
 
     @work(thread=True, exit_on_error=False, group="flags")
-    def _flags_worker(self, ids: list[str], read: bool) -> None:
-        self.services.set_flags(ids, read=read)
+    def _flags_worker(self, ids: list[str], *, read: bool | None = None, starred: bool | None = None) -> None:
+        """Persist flags off the event loop (the view already shows them)."""
+        self.services.set_flags(ids, read=read, starred=starred)
 
     def action_open_link(self) -> None:
         """o: open the link in the browser; only http(s) links are handed over."""

@@ -232,18 +232,7 @@ class StoryList(OptionList):
 
     def refresh_item(self, item: dict) -> None:
         """Repaint the row(s) of one item after its flags changed (no full rebuild)."""
-        item_id = item["id"]
-        for story in self._stories.values():
-            if story.lead["id"] == item_id:
-                story.lead = item
-                self.replace_option_prompt(f"i:{item_id}", self._story_text(story))
-                return
-            for index, other in enumerate(story.others):
-                if other["id"] == item_id:
-                    story.others[index] = item
-                    if story.lead["id"] in self.expanded:
-                        self.replace_option_prompt(f"c:{item_id}", self._source_text(item))
-                    return
+        self.refresh_items([item])
 
     # -- state out ------------------------------------------------------------------------
 
