@@ -75,11 +75,12 @@ async def fetch_all(
                             write=settings.read_timeout, pool=settings.deadline)
     # One pool per host (see _transport): one shared pool of ~100 connections cost more CPU in
     # httpcore's bookkeeping than the downloads themselves.
-    transport = PerHostTransport(verify=_http.ssl_context(), max_connections=max(1, settings.concurrency))
+    # TLS is set up by the first https request (see _transport), not here.
+    transport = PerHostTransport(verify=_http.ssl_context, max_connections=max(1, settings.concurrency))
     # Users behind a proxy set HTTPS_PROXY/NO_PROXY and expect it honoured: the transport
-    # applies them per host (httpx does not when it is handed a transport).
-    async with httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False,
-                                 verify=_http.ssl_context()) as client:
+    # applies them per host (httpx does not when it is handed a transport, so the client's own
+    # trust_env and verify go unused).
+    async with httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False) as client:
         results = await asyncio.gather(*(one(client, req) for req in requests))
     if callback_errors:
         raise callback_errors[0]
