@@ -212,6 +212,7 @@ def run_chipwire(home: Path, *args: str) -> tuple[float, dict, int, float]:
         "    pass\n"
         "peak = max(self_peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
         "sys.stderr.write(f'\\nPEAK_RSS_KIB={peak}\\n')\n"
+        "import gc; gc.freeze()\n"  # exactly what the console script (tui.cli.run) does before exiting
         "sys.exit(code)\n"
     )
     env = dict(os.environ, CHIPWIRE_HOME=str(home))
