@@ -34,3 +34,31 @@ def test_worker_initializer_turns_collection_back_on() -> None:
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_forked_workers_inherit_the_parents_tagger() -> None:
+    """With fork, the tagger and entity table are built once, before the fork, not per worker.
+    Run in a fresh single-threaded process: only there does the pool fork. Object ids survive a
+    fork, so a worker that built its own tagger would report another one."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import tui.pipeline as P\n"
+        "from briefing.entities import builtin_table\n"
+        "def ids(_):\n"
+        "    return id(P._TAGGER), id(builtin_table())\n"
+        "pool, warm = P._start_pool(2, None)\n"
+        "assert pool is not None\n"
+        "got = {pool.submit(ids, n).result() for n in range(4)}\n"
+        "pool.shutdown()\n"
+        "print(got == {(id(P._TAGGER), id(builtin_table()))}, P._pool_context().get_start_method())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    inherited, method = out.stdout.split()
+    if method != "fork":
+        pytest.skip("no fork start method here: each worker builds its own tagger")
+    assert inherited == "True"
