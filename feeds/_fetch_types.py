@@ -10,13 +10,18 @@ from dataclasses import dataclass, field
 
 
 def _default_user_agent() -> str:
-    """``chipwire/<version> (...)``: servers' operators can see who is polling and how to tell."""
+    """``chipwire/<version> (...)``: servers' operators can see who is polling and how to tell.
+
+    Only for callers that build ``FetchSettings`` themselves: the refresh passes
+    ``tui.version.USER_AGENT`` (``feeds`` does not import ``tui``), which spares every
+    ``chipwire`` start the package-metadata lookup here (~20-35 ms).
+    """
     try:
         from importlib.metadata import version
 
         ver = version("chipwire")
     except Exception:  # not installed (running from a bare checkout)
-        ver = "0.1.0"
+        ver = "unknown"
     return f"chipwire/{ver} (terminal news briefing reader; RSS/Atom poller; python-httpx)"
 
 

@@ -21,14 +21,14 @@ __all__ = ["FetchRequest", "FetchResult", "FetchSettings", "fetch_all"]
 
 async def fetch_all(
     requests: Sequence[FetchRequest],
-    settings: FetchSettings = FetchSettings(),
+    settings: FetchSettings | None = None,
     on_result: Callable[[FetchResult], None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every request; return one result per request, in the same order.
 
     Args:
         requests: feeds to fetch (http/https URLs, local paths or ``file://`` URLs).
-        settings: limits and timeouts; see ``FetchSettings``.
+        settings: limits and timeouts; see ``FetchSettings`` (its defaults when None).
         on_result: called on the event loop as each feed finishes (progress display, or
             starting to parse while others still download). If it raises, fetching goes on and
             the first such exception is re-raised once all feeds are done — it is the caller's

@@ -230,6 +230,12 @@ def test_cli_refresh_json_exit_codes(tmp_path: Path, faultserver: FaultServer) -
     for url, (kind, code) in bad.items():
         assert (feeds[url]["status"], feeds[url]["error_kind"], feeds[url]["http_status"]) == ("error", kind, code)
     assert "Traceback" not in r.stderr
+    # The real process tells the server who is polling, with the version, without looking up
+    # package metadata at start-up (the CLI passes tui.version's string down).
+    from tui.version import USER_AGENT, __version__
+
+    [req] = faultserver.requests_for("/feed/1.xml")
+    assert req.headers["user-agent"] == USER_AGENT and USER_AGENT.startswith(f"chipwire/{__version__} (")
 
     # Only the good feed: every feed fine -> exit 0 (the 304 is not a failure).
     r = cli(paths.root, "refresh", "--json", "--force", "--feed", good)

@@ -209,6 +209,7 @@ def tag_entries(entries: list[dict], tagger: Any) -> None:
 def fetch_settings_from(settings: "Settings") -> Any:
     """Map the user's ``[fetch]`` config onto ``feeds.fetch.FetchSettings``."""
     from feeds.fetch import FetchSettings
+    from tui.version import USER_AGENT
 
     f = settings.fetch
     return FetchSettings(
@@ -218,6 +219,7 @@ def fetch_settings_from(settings: "Settings") -> Any:
         deadline=f.deadline,
         concurrency=f.concurrency,
         per_host=f.per_host,
+        user_agent=USER_AGENT,
     )
 
 

@@ -7,4 +7,6 @@ tenths of a second.
 
 __version__ = "0.1.0"
 
-USER_AGENT = f"chipwire/{__version__} (+https://github.com/chipwire/chipwire; terminal feed reader)"
+#: What chipwire tells the servers it polls: name and version, so their operators can see who
+#: is polling, and what kind of client it is.
+USER_AGENT = f"chipwire/{__version__} (terminal news briefing reader; RSS/Atom poller; python-httpx)"

@@ -71,6 +71,8 @@ def main() -> int:
         if not (tree / "tui" / "cli" / "__init__.py").exists():
             ap.error(f"{name}: {tree} is not a chipwire source tree")
 
+    for tree in trees.values():
+        bench.compile_sources(tree)  # both as installed: no module compiled again per process
     server = bench.ServerProcess(args)
     urls = [server.url(i) for i in range(args.feeds)]
     tmp = Path(tempfile.mkdtemp(prefix="ab-chipwire-"))

@@ -229,6 +229,10 @@ def main() -> int:
     if args.measure is not None:
         print(json.dumps(measure(args.measure)))
         return 0
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_refresh import compile_sources
+
+    compile_sources()  # the launch figure is an installed app's: no module compiled on start
     home = args.home or Path(f"/tmp/chipwire-bench-tui-{args.items}")
     ready = home / "BENCH-READY"
     # The marker names the layout version too: v2 stamps the themes digest.
