@@ -19,7 +19,12 @@ entity declaration (billion laughs, external entities) are refused with :class:`
 before a single element is built; the parser is expat with those handlers armed.
 
 Writing produces OPML 2.0 with categories as parent outlines (``" / "`` nests them again), so
-``write_opml`` and ``read_opml`` round-trip.
+``write_opml`` and ``read_opml`` round-trip. The two per-feed settings OPML has no word for are
+written as extra outline attributes, which OPML 2.0 allows and other readers ignore:
+``chipwireEnabled="false"`` for a paused feed and ``chipwireMinInterval="3600"`` (seconds) for a
+minimum refresh interval — only when they differ from the defaults — so a backup restored with
+``feeds import`` keeps them. Reading them back is lenient, like the rest: a value that does not
+parse is ignored, never an error.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Iterable
 
-from feeds.subscriptions import Subscription, normalise_url, validate_url
+from feeds.subscriptions import Subscription, normalise_url, parse_interval, validate_url
 
 __all__ = ["OPML_MAX_BYTES", "OpmlError", "read_opml", "write_opml"]
 
@@ -38,6 +43,13 @@ OPML_MAX_BYTES = 5 * 1024 * 1024
 
 #: Longest title or folder name kept from an OPML file.
 _TEXT_MAX = 300
+
+#: Outline attributes for the settings OPML has no word for (see the module docstring).
+ENABLED_ATTR = "chipwireEnabled"
+MIN_INTERVAL_ATTR = "chipwireMinInterval"
+_FALSE = ("false", "no", "0", "off")
+#: A longer "minimum interval" in an imported file is taken for a typo, not a wish (a year).
+_MAX_INTERVAL = 366 * 86400
 
 
 class OpmlError(Exception):
@@ -155,7 +167,8 @@ def read_opml(path: Path, *, max_bytes: int = OPML_MAX_BYTES, allow_local: bool 
         folders = [f for f in stack[:-1] if f]
         category = " / ".join(folders) if folders else _category_attr(_attr(attrs, "category"))
         subs.append(Subscription(url=url, title=label if label and label != url else None,
-                                 category=_clean(category) or None))
+                                 category=_clean(category) or None, enabled=_enabled_attr(attrs),
+                                 min_interval=_interval_attr(attrs)))
 
     def end(name: str) -> None:
         stack.pop()
@@ -172,6 +185,23 @@ def read_opml(path: Path, *, max_bytes: int = OPML_MAX_BYTES, allow_local: bool 
     if not root:
         raise OpmlError(path, "empty file, not OPML")
     return subs
+
+
+def _enabled_attr(attrs: dict[str, str]) -> bool:
+    """``chipwireEnabled``: only an explicit "false" pauses a feed; anything else leaves it on."""
+    return _attr(attrs, ENABLED_ATTR).lower() not in _FALSE
+
+
+def _interval_attr(attrs: dict[str, str]) -> int | None:
+    """``chipwireMinInterval``: seconds (or "2h"-style text); ignored unless it parses and is sane."""
+    value = _attr(attrs, MIN_INTERVAL_ATTR)
+    if not value:
+        return None
+    try:
+        seconds = parse_interval(value)
+    except ValueError:
+        return None
+    return seconds if seconds <= _MAX_INTERVAL else None
 
 
 def _category_attr(value: str) -> str:
@@ -255,8 +285,11 @@ def _write_folder(folder: _Folder, lines: list[str], depth: int) -> None:
     pad = "  " * depth
     for sub in folder.feeds:
         label = sub.title or sub.url
+        extra = "" if sub.enabled else f' {ENABLED_ATTR}="false"'
+        if sub.min_interval is not None:  # 0 is a setting too: "no minimum, whatever the default"
+            extra += f' {MIN_INTERVAL_ATTR}="{int(sub.min_interval)}"'
         lines.append(f'{pad}<outline type="rss" text={_xml_attr(label)} title={_xml_attr(label)} '
-                     f"xmlUrl={_xml_attr(sub.url)}/>")
+                     f"xmlUrl={_xml_attr(sub.url)}{extra}/>")
     for name, child in folder.folders.items():
         lines.append(f"{pad}<outline text={_xml_attr(name)} title={_xml_attr(name)}>")
         _write_folder(child, lines, depth + 1)

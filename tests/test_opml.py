@@ -134,6 +134,46 @@ def test_round_trip(tmp_path: Path) -> None:
     assert back == subs
 
 
+def test_paused_feeds_and_minimum_intervals_survive_a_round_trip(tmp_path: Path) -> None:
+    subs = [
+        Subscription("https://a.example/rss", "A", enabled=False),
+        Subscription("https://b.example/rss", "B", "Chips", min_interval=7200),
+        Subscription("https://c.example/rss", "C", enabled=False, min_interval=0),  # 0: "no minimum"
+        Subscription("https://d.example/rss", "D"),
+    ]
+    text = write_opml(subs)
+    outlines = {o.get("xmlUrl"): o for o in ET.fromstring(text.encode()).iter("outline") if o.get("xmlUrl")}
+    assert outlines["https://a.example/rss"].get("chipwireEnabled") == "false"
+    assert outlines["https://b.example/rss"].get("chipwireMinInterval") == "7200"
+    assert outlines["https://c.example/rss"].get("chipwireMinInterval") == "0"
+    # Defaults are not spelled out: another reader's export and ours look alike.
+    assert set(outlines["https://d.example/rss"].keys()) == {"type", "text", "title", "xmlUrl"}
+    by_url = sorted(subs, key=lambda sub: sub.url)  # folders are written after the unfiled feeds
+    assert sorted(read_opml(write(tmp_path, text)), key=lambda sub: sub.url) == by_url
+    feeds = tmp_path / "feeds.toml"
+    save_subscriptions(feeds, read_opml(write(tmp_path, text)))
+    assert sorted(load_subscriptions(feeds), key=lambda sub: sub.url) == by_url
+
+
+@pytest.mark.parametrize(
+    ("attrs", "enabled", "interval"),
+    [
+        ('chipwireEnabled="no"', False, None),
+        ('chipwireenabled="FALSE"', False, None),  # attribute names are matched ignoring case
+        ('chipwireEnabled="yes please"', True, None),  # not a clear "false": the feed stays on
+        ('chipwireMinInterval="2h"', True, 7200),  # the feeds.toml grammar is accepted too
+        ('chipwireMinInterval="soon"', True, None),
+        ('chipwireMinInterval="-5"', True, None),
+        ('chipwireMinInterval="99999999999"', True, None),  # over a year: a typo, not a wish
+    ],
+)
+def test_settings_attributes_are_read_leniently(tmp_path: Path, attrs: str, enabled: bool,
+                                                interval: int | None) -> None:
+    doc = f'<opml version="2.0"><body><outline text="x" xmlUrl="https://x.example/rss" {attrs}/></body></opml>'
+    [sub] = read_opml(write(tmp_path, doc))
+    assert (sub.enabled, sub.min_interval) == (enabled, interval)
+
+
 def test_round_trip_through_feeds_toml(tmp_path: Path) -> None:
     subs = read_opml(write(tmp_path, MINIFLUX))
     feeds = tmp_path / "feeds.toml"
