@@ -247,6 +247,35 @@ def test_feeds_remove_and_opml_round_trip(home: Path, tmp_path: Path) -> None:
     assert bad.returncode == 2
 
 
+def test_feeds_export_writes_safely_and_says_why_it_cannot(home: Path, tmp_path: Path) -> None:
+    cli(home, "feeds", "add", "https://example.org/feed.xml")
+    missing = cli(home, "feeds", "export", "-o", str(tmp_path / "no-such-folder" / "subs.opml"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip() == f"chipwire: error: cannot write {tmp_path / 'no-such-folder' / 'subs.opml'}: " \
+                                     f"folder {tmp_path / 'no-such-folder'} does not exist"
+    mine = tmp_path / "mine.opml"
+    mine.write_text("my own notes", encoding="utf-8")
+    refused = cli(home, "feeds", "export", "-o", str(mine))
+    assert refused.returncode == 2 and "already exists" in refused.stderr
+    assert mine.read_text(encoding="utf-8") == "my own notes"
+    old_umask = os.umask(0o022)
+    try:
+        assert cli(home, "feeds", "export", "-o", str(mine), "--force").returncode == 0
+    finally:
+        os.umask(old_umask)
+    assert "https://example.org/feed.xml" in mine.read_text(encoding="utf-8")
+    assert mine.stat().st_mode & 0o777 == 0o644  # meant for sharing: the umask's permissions
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp file left
+
+
+def test_a_file_system_refusal_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "home"
+    not_a_folder.write_text("", encoding="utf-8")
+    r = cli(not_a_folder, "feeds", "add", "https://example.org/feed.xml")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == f"chipwire: error: {not_a_folder / 'db'}: Not a directory"
+
+
 def test_second_writer_gets_a_clear_message(home: Path, tmp_path: Path) -> None:
     feed = write_feed(tmp_path / "f.xml", [("x", "y")])
     cli(home, "feeds", "add", str(feed))

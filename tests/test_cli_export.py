@@ -184,7 +184,7 @@ def test_an_empty_home_is_an_error_not_a_new_store(tmp_path: Path, capsys, monke
 
 
 def test_the_app_and_the_cli_name_digests_alike_and_never_reuse_a_name(tmp_path: Path) -> None:
-    from tui.cli.export_cmd import write_digest_file
+    from tui.cli.context import write_output
     from tui.digest_file import write_new
 
     first = write_new(tmp_path, "2026-11-20", "a\n")
@@ -192,7 +192,7 @@ def test_the_app_and_the_cli_name_digests_alike_and_never_reuse_a_name(tmp_path:
     assert (first.name, second.name) == ("chipwire-digest-2026-11-20.md", "chipwire-digest-2026-11-20-2.md")
     assert (first.read_text(), second.read_text()) == ("a\n", "b\n")
     with pytest.raises(Exception, match="already exists"):
-        write_digest_file(first, "c\n")
+        write_output(first, "c\n")
     assert first.read_text() == "a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])  # no temp files left
 

@@ -89,6 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception:
             pass
         return 0
+    except OSError as exc:
+        # The file system said no somewhere no command foresaw (a home that is a file, a full
+        # disk, a folder removed under us): one line naming the file, like every other error,
+        # and the usage/config code, since the fix is the user's, not a feed's.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"chipwire: error: {where}{exc.strerror or exc}", file=ctx.err)
+        return 2
     finally:
         ctx.close()
 

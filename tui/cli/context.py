@@ -35,6 +35,27 @@ class CliError(Exception):
         self.code = code
 
 
+def write_output(path: Path, text: str, *, force: bool = False) -> None:
+    """Write a file the user asked for (``-o``): UTF-8, atomically, never over another unasked.
+
+    Raises:
+        CliError: the file exists (without ``force``), its folder is missing, or the write
+            failed — one line naming the file, never a traceback.
+    """
+    from tui.files import write_file
+
+    if path.exists() and not force:
+        raise CliError(f"{path} already exists; use --force to overwrite it or -o to choose another file")
+    if not path.parent.is_dir():
+        raise CliError(f"cannot write {path}: folder {path.parent} does not exist")
+    try:
+        write_file(path, text.encode("utf-8"), replace=force)
+    except FileExistsError:
+        raise CliError(f"{path} already exists; use --force to overwrite it") from None
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def parse_now(text: str) -> datetime:
     """Parse an ISO 8601 time (``Z`` allowed) into an aware UTC datetime."""
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))

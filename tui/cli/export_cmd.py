@@ -14,8 +14,8 @@ from datetime import date, timedelta, tzinfo
 from pathlib import Path
 from typing import IO
 
-from tui.cli.context import CliError, Context
-from tui.digest_file import digest_file_name, write_file
+from tui.cli.context import CliError, Context, write_output
+from tui.digest_file import digest_file_name
 from tui.cli.items_cmd import add_range_arguments, parse_day, resolve_range
 
 SINCE_LAST_NOTE = "Only items that no earlier digest contained."
@@ -107,24 +107,6 @@ def _target(output: str | None, label: str) -> Path | None:
     return path / name if path.is_dir() else path
 
 
-def write_digest_file(path: Path, text: str, force: bool = False) -> None:
-    """Write UTF-8 atomically; without ``force`` an existing file is an error, never replaced.
-
-    Raises:
-        CliError: the file exists (without ``force``), its folder is missing, or the write failed.
-    """
-    if path.exists() and not force:
-        raise CliError(f"{path} already exists; use --force to overwrite it or -o to choose another file")
-    if not path.parent.is_dir():
-        raise CliError(f"cannot write {path}: folder {path.parent} does not exist")
-    try:
-        write_file(path, text.encode("utf-8"), replace=force)
-    except FileExistsError:
-        raise CliError(f"{path} already exists; use --force to overwrite it") from None
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
 def _to_stdout(out: IO[str], text: str) -> None:
     """UTF-8 bytes whatever the locale: a digest piped to a file must equal the written one."""
     buffer = getattr(out, "buffer", None)
@@ -185,7 +167,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if target is None:
         _to_stdout(ctx.out, digest.text)
     else:
-        write_digest_file(target, digest.text, args.force)
+        write_output(target, digest.text, force=args.force)
     from store import StoreError
 
     try:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tui.cli.context import CliError, Context
+from tui.cli.context import CliError, Context, write_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -184,9 +184,7 @@ def run_export(args: argparse.Namespace, ctx: Context) -> int:
     if not args.output or args.output == "-":
         ctx.out.write(text)
         return 0
-    out = Path(args.output)
-    if out.exists() and not args.force:
-        raise CliError(f"{out} exists; use --force to overwrite")
-    out.write_text(text, encoding="utf-8")
+    out = Path(args.output).expanduser()
+    write_output(out, text, force=args.force)
     print(f"wrote {out}", file=ctx.err)
     return 0

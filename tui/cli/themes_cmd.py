@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 
-from tui.cli.context import CliError, Context
+from tui.cli.context import CliError, Context, write_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -75,10 +75,11 @@ def run_init(args: argparse.Namespace, ctx: Context) -> int:
     target = ctx.paths.themes_file
     if target.exists() and not args.force:
         raise CliError(f"{target} already exists; use --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(theme_file_text(), encoding="utf-8")
-    tmp.replace(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot create {target.parent}: {exc.strerror or exc}") from None
+    write_output(target, theme_file_text(), force=args.force)
     print(target, file=ctx.out)
     return 0
 
