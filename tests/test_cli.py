@@ -268,6 +268,16 @@ def test_feeds_export_writes_safely_and_says_why_it_cannot(home: Path, tmp_path:
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp file left
 
 
+def test_feeds_add_says_what_is_wrong_with_a_local_path(home: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for source, why in [(tmp_path, "a folder, not a feed file"), (fifo, "not a regular file"),
+                        (tmp_path / "gone.xml", "no such file")]:
+        r = cli(home, "feeds", "add", str(source))
+        assert r.returncode == 2 and r.stderr.startswith(f"chipwire: error: {source}: {why}"), r.stderr
+    assert json.loads(cli(home, "feeds", "list", "--json").stdout) == []
+
+
 def test_a_file_system_refusal_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     not_a_folder = tmp_path / "home"
     not_a_folder.write_text("", encoding="utf-8")

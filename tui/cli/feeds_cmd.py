@@ -59,7 +59,13 @@ def normalise_source(source: str) -> str:
         raise CliError(f"{source!r}: only http(s) URLs and local feed files can be subscribed")
     path = Path(source).expanduser()
     if not path.is_file():
-        raise CliError(f"{source}: no such file (give an http(s) URL or the path of a feed file)")
+        if path.is_dir():
+            why = "a folder, not a feed file"
+        elif path.exists():
+            why = "not a regular file (a pipe or device cannot be re-read on every refresh)"
+        else:
+            why = "no such file"
+        raise CliError(f"{source}: {why} (give an http(s) URL or the path of a feed file)")
     return str(path.resolve())
 
 
