@@ -9,6 +9,7 @@ retention never prunes what a test just stored.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -451,14 +452,14 @@ def test_process_pool_stores_the_same_items_as_inline(tmp_path: Path, faultserve
     inline = make_home(tmp_path, [Subscription(u) for u in urls], "inline")
 
     pools: list[int] = []
-    real_pool = pipeline.ProcessPoolExecutor
+    real_pool = concurrent.futures.ProcessPoolExecutor  # the pipeline imports it when a pool starts
 
     class CountingPool(real_pool):  # type: ignore[misc, valid-type]
         def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             pools.append(kwargs.get("max_workers", 0))
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
     report = refresh(pooled, settings=fast_settings(), now=NOW)
     if (os.cpu_count() or 1) > 1:
         assert pools, "8 bodies should have gone through the process pool"
@@ -482,11 +483,14 @@ def test_a_pool_that_cannot_start_falls_back_to_inline(tmp_path: Path, faultserv
     """No processes to be had (RLIMIT_NPROC, a sandbox): the feeds are still parsed and stored."""
     import errno
 
-    class NoProcesses(pipeline.ProcessPoolExecutor):  # type: ignore[misc, name-defined]
+    refused: list[int] = []
+
+    class NoProcesses(concurrent.futures.ProcessPoolExecutor):
         def _spawn_process(self) -> None:
+            refused.append(1)
             raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", NoProcesses)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoProcesses)
     monkeypatch.setattr(pipeline, "POOL_MIN_BODIES", 2)
     faultserver.items = 3
     urls = [faultserver.feed_url(i) for i in (20, 21)]
@@ -494,6 +498,7 @@ def test_a_pool_that_cannot_start_falls_back_to_inline(tmp_path: Path, faultserv
     report = refresh(paths, settings=fast_settings(), now=NOW)
     assert [(o.status, o.new) for o in report.outcomes] == [("ok", 3), ("ok", 3)]
     assert read_store(paths).feed_item_counts() == {u: 3 for u in urls}
+    assert refused  # the pool really was tried, and really could not start
 
 
 def test_a_body_that_kills_its_worker_fails_alone(tmp_path: Path, faultserver: FaultServer,

@@ -23,7 +23,6 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -33,6 +32,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from store.home import HomePaths
 
 if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import ProcessPoolExecutor  # imported when a pool starts: ~15 ms
+
     from briefing.themes import ThemeSet
     from feeds.fetch import FetchResult
     from feeds.subscriptions import Subscription
@@ -637,6 +638,8 @@ def _start_pool(workers: int, themes_file: str | None) -> tuple[ProcessPoolExecu
     worker imports and builds its own in the initializer. The warm-up is only submitted, never
     waited for. Returns the pool and its warm-up futures.
     """
+    from concurrent.futures import ProcessPoolExecutor
+
     context = _pool_context()
     if context.get_start_method() == "fork":
         import feeds.parse  # noqa: F401  (warm import inherited by forked workers)
