@@ -106,7 +106,9 @@ def parse_json_feed(text: str, *, url: str, now: datetime) -> ParsedFeed:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FeedParseError("malformed", f"invalid JSON: {exc.msg} at char {exc.pos}") from None
+        # json's messages end in " at" ("Invalid control character at"): the place follows.
+        raise FeedParseError("malformed", f"invalid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno}, "
+                                          f"column {exc.colno}") from None
     except (RecursionError, ValueError) as exc:  # absurd nesting, 5000-digit numbers
         raise FeedParseError("malformed", f"unreadable JSON: {type(exc).__name__}") from None
     if not looks_like_json_feed(obj):

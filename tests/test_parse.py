@@ -189,6 +189,15 @@ def test_errors_have_the_right_kind(body: bytes, kind: str) -> None:
     assert info.value.message
 
 
+def test_broken_json_says_where() -> None:
+    """A cut-off JSON Feed names the line and column, in words a reader can follow."""
+    body = b'{"version": "https://jsonfeed.org/version/1.1",\n "items": [{"id": "1", "title": "cut \x01'
+    with pytest.raises(FeedParseError) as info:
+        parse_feed(body, url=URL, now=NOW)
+    assert (info.value.kind, info.value.message) == (
+        "malformed", "invalid JSON: Invalid control character at line 2, column 38")
+
+
 def test_too_large_body() -> None:
     body = b"<rss><channel>" + b" " * 2000 + b"</channel></rss>"
     with pytest.raises(FeedParseError) as info:
