@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``chipwire`` console script."""
+    """Run one ``chipwire`` command line; returns the exit code (the console script is :func:`run`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     from store.home import HomePaths, resolve_home
