@@ -55,7 +55,9 @@ def main() -> int:
     ap.add_argument("a", type=Path, help="source tree A (e.g. a worktree of the base commit)")
     ap.add_argument("b", type=Path, help="source tree B (e.g. this checkout)")
     ap.add_argument("--rounds", type=int, default=6)
-    ap.add_argument("--only", default="cold,warm,inc", help="comma-separated: cold, warm, inc (+500 into --archive)")
+    ap.add_argument("--only", default="cold,warm,inc,morning",
+                    help="comma-separated: cold, warm, inc (+500 into --archive), morning (every feed seen "
+                         "before, 10 publish: +500 into the archive and the earlier fetches)")
     ap.add_argument("--feeds", type=int, default=100)
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--latency-ms", type=int, default=100)
@@ -63,7 +65,7 @@ def main() -> int:
     ap.add_argument("--archive", type=int, default=50000)
     args = ap.parse_args()
     figures = [f for f in args.only.split(",") if f]
-    unknown = set(figures) - {"cold", "warm", "inc"}
+    unknown = set(figures) - {"cold", "warm", "inc", "morning"}
     if unknown:
         ap.error(f"unknown figure(s): {', '.join(sorted(unknown))}")
     trees = {"A": args.a.resolve(), "B": args.b.resolve()}
@@ -81,16 +83,24 @@ def main() -> int:
     try:
         big = tmp / "big"
         incremental = max(1, 500 // args.items)
-        if "inc" in figures:
+        if "inc" in figures or "morning" in figures:
             bench.write_subscriptions(big, urls[:incremental])
             bench.seed_store(big, args.archive, datetime.now(timezone.utc))
+        if "morning" in figures:
+            for name, tree in trees.items():
+                home = tmp / f"morning-{name}"
+                shutil.copytree(big, home)
+                bench.write_subscriptions(home, urls)
+                bench.heal_copied_store(home)
+                run_refresh(tree, home)  # untimed: every feed fetched once, validators stored
         for n in range(args.rounds):
             order = list(trees.items()) if n % 2 == 0 else list(reversed(trees.items()))
             for name, tree in order:
                 home = tmp / f"home-{name}"
-                shutil.rmtree(home, ignore_errors=True)
-                bench.write_subscriptions(home, urls)
-                w, c = run_refresh(tree, home)  # cold; also primes the warm pass
+                if "cold" in figures or "warm" in figures:
+                    shutil.rmtree(home, ignore_errors=True)
+                    bench.write_subscriptions(home, urls)
+                    w, c = run_refresh(tree, home)  # cold; also primes the warm pass
                 if "cold" in figures:
                     wall[(name, "cold")].append(w)
                     cpu[(name, "cold")].append(c)
@@ -106,6 +116,14 @@ def main() -> int:
                     w, c = run_refresh(tree, run_home)
                     wall[(name, "inc")].append(w)
                     cpu[(name, "inc")].append(c)
+            if "morning" in figures:
+                # One publication per round, seen by both trees' homes (each has older validators).
+                for i in range(incremental):
+                    server.bump(i)
+                for name, tree in order:
+                    w, c = run_refresh(tree, tmp / f"morning-{name}")
+                    wall[(name, "morning")].append(w)
+                    cpu[(name, "morning")].append(c)
     finally:
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -64,7 +64,9 @@ def make_feed(i: int, items: int, host: str, port: int, generation: int = 0) -> 
     parts = []
     for j in range(items):
         t = f"{rnd.choice(SUBJ)} {rnd.choice(VERB)} {rnd.choice(OBJ)} ({i}-{generation}-{j})"
-        d = formatdate(BASE_TIME + generation * 86400 - (i * items + j) * 977, usegmt=True)
+        # Each later generation is ten minutes newer: still in the past (BASE_TIME is an hour ago)
+        # for the few generations a run makes, so no date is taken for a clock error.
+        d = formatdate(BASE_TIME + generation * 600 - (i * items + j) * 977, usegmt=True)
         body = " ".join(rnd.choice(SUBJ + OBJ) for _ in range(40))
         parts.append(f"<item><title>{t}</title><link>http://{host}:{port}/a/{i}/{generation}/{j}</link>"
                      f"<guid>urn:bench:{i}:{generation}:{j}</guid><pubDate>{d}</pubDate>"
@@ -104,6 +106,14 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
+                if self.path.startswith("/bump/"):  # control: feed i publishes new items
+                    with bench.lock:
+                        i = int(self.path.rsplit("/", 1)[1])
+                        bench.generation[i] = bench.generation.get(i, 0) + 1
+                    self.send_response(204)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 with bench.lock:
                     bench.requests += 1
                 time.sleep(bench.latency)
@@ -178,6 +188,14 @@ class ServerProcess:
 
     def url(self, i: int) -> str:
         return f"http://{self.hosts[i % len(self.hosts)]}:{self.port}/feed/{i}.xml"
+
+    def bump(self, i: int) -> None:
+        """Feed ``i`` publishes a new generation: a new body (and ETag) with ``items`` new items."""
+        import urllib.request
+
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+        with opener.open(f"http://{self.hosts[0]}:{self.port}/bump/{i}", timeout=5) as resp:
+            resp.read()
 
     def stop(self) -> None:
         if self.proc.stdin:
@@ -468,6 +486,31 @@ def main() -> int:
         print(_fmt(f"chipwire +{incremental * args.items} into {args.archive}:", inc_runs))
         print(f"   of which the refresh itself (fetch+parse+tag+store, excluding interpreter start-up): "
               f"{min(inner):.3f} s")
+
+        # The daily case: every feed fetched before (its ETag stored), most answer 304 and a few
+        # publish: 500 new items from changed bodies, into the archive plus the earlier fetches.
+        morning = tmp / "morning"
+        shutil.copytree(big, morning)
+        write_subscriptions(morning, urls)
+        heal_copied_store(morning)
+        run_chipwire(morning, "refresh", "--json")  # untimed: every feed fetched once
+        stored = args.archive + args.feeds * args.items
+        morning_runs, morning_inner = [], []
+        for n in range(args.repeat):
+            for i in range(incremental):
+                server.bump(i)
+            t, data, peak, cpu = run_chipwire(morning, "refresh", "--json")
+            morning_runs.append((t, cpu))
+            morning_inner.append(data.get("elapsed") or 0.0)
+            peaks.append(peak)
+            peak_by.setdefault("morning", []).append(peak)
+            statuses = sorted(f["status"] for f in data.get("feeds", []))
+            if data.get("new") != incremental * args.items or statuses.count("ok") != incremental:
+                print(f"  morning run {n}: {data.get('new')} new, {statuses.count('ok')} changed — not the load!")
+            stored += incremental * args.items
+        print(_fmt(f"chipwire morning ({incremental} of {args.feeds} changed):", morning_runs)
+              + f"  (+{incremental * args.items} into {stored - incremental * args.items:,} and growing)")
+        print(f"   of which the refresh itself: {min(morning_inner):.3f} s")
         print(f"peak memory (largest process, any run): {max(peaks) / 1024:.0f} MiB  ("
               + ", ".join(f"{k} {max(v) / 1024:.0f}" for k, v in peak_by.items()) + " MiB)")
 
