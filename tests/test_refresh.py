@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -476,6 +477,40 @@ def test_process_pool_stores_the_same_items_as_inline(tmp_path: Path, faultserve
     a, b = snapshot(pooled), snapshot(inline)
     assert len(a) == 64 and a == b
     assert any(json.loads(v[4]) for v in a.values())  # the comparison includes real tags
+
+
+def test_changed_feeds_are_parsed_while_others_still_download(tmp_path: Path, faultserver: FaultServer,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The everyday refresh: feeds known before (no pool is started for them). A changed body
+    is parsed as soon as it arrives, off the event loop, not after the slowest feed is in."""
+    import feeds.fetch
+
+    changed = faultserver.register_feed("/changes.xml", items=3, seed=1)
+    paths = make_home(tmp_path, [Subscription(changed), Subscription(faultserver.fault_url("slow"))])
+    refresh(paths, settings=fast_settings(), now=NOW, only=[changed])  # its validators are stored
+    faultserver.register_feed("/changes.xml", items=4, seed=2)  # ...and now it has news
+    faultserver.slow_seconds = 0.6  # the other feed answers later (within the 1 s read timeout)
+
+    events: list[tuple[str, str]] = []
+    real_parse, real_fetch_all = pipeline._parse_job, feeds.fetch.fetch_all
+
+    def parse(job: tuple) -> tuple:
+        out = real_parse(job)
+        events.append(("parsed", threading.current_thread().name))
+        return out
+
+    async def fetch_all(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = await real_fetch_all(*args, **kwargs)
+        events.append(("fetched", threading.current_thread().name))
+        return out
+
+    monkeypatch.setattr(pipeline, "_parse_job", parse)
+    monkeypatch.setattr(feeds.fetch, "fetch_all", fetch_all)
+    report = refresh(paths, settings=fast_settings(), now=NOW)
+    assert [(o.url, o.status) for o in report.outcomes][0] == (changed, "ok")
+    assert len(report.new_ids) == 4 + 20  # the changed feed's news, and the slow feed's first fetch
+    assert events[0][0] == "parsed" and events[0][1].startswith("chipwire-parse")
+    assert ("fetched", threading.main_thread().name) in events
 
 
 def test_a_pool_that_cannot_start_falls_back_to_inline(tmp_path: Path, faultserver: FaultServer,
