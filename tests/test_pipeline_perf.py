@@ -62,3 +62,24 @@ def test_forked_workers_inherit_the_parents_tagger() -> None:
     if method != "fork":
         pytest.skip("no fork start method here: each worker builds its own tagger")
     assert inherited == "True"
+
+
+def test_what_survives_the_pause_is_moved_to_the_oldest_generation() -> None:
+    """Else the first collection after a refresh walks every object it allocated (~50 ms)."""
+    with _no_cyclic_gc():
+        kept = [{"n": [n]} for n in range(50_000)]  # a list inside: dicts of plain ints are not tracked
+    assert gc.get_count()[0] < 1_000  # the youngest generation is not holding the refresh's objects
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert id(kept) in oldest and id(kept[25_000]) in oldest
+
+
+def test_objects_frozen_on_purpose_stay_frozen() -> None:
+    marker = [{"frozen": True}]
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with _no_cyclic_gc():
+            _ = [{"n": n} for n in range(1_000)]
+        assert gc.get_freeze_count() == before and id(marker) not in {id(o) for o in gc.get_objects()}
+    finally:
+        gc.unfreeze()

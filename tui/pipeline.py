@@ -161,6 +161,14 @@ def _no_cyclic_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # Everything allocated during the pause sits in the youngest generation, so the first
+            # collection after re-enabling would walk all of it (~50 ms after a refresh into a
+            # 50,000-item store). What survived a whole refresh is old by any measure: move it to
+            # the oldest generation first (freeze + unfreeze splice lists: O(1)). Not when
+            # someone froze objects on purpose: unfreeze would release theirs too.
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
