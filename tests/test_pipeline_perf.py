@@ -83,3 +83,34 @@ def test_objects_frozen_on_purpose_stay_frozen() -> None:
         assert gc.get_freeze_count() == before and id(marker) not in {id(o) for o in gc.get_objects()}
     finally:
         gc.unfreeze()
+
+
+def test_a_standby_worker_builds_its_own_tagger_and_only_where_fork_is_safe() -> None:
+    """The everyday refresh forks one worker without building anything in the parent first; in
+    a process with threads (the app) there is no standby pool (fork is unsafe there)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import threading, time\n"
+        "import tui.pipeline as P\n"
+        "def has_tagger(_):\n"
+        "    return P._TAGGER is not None\n"
+        "pool, warm = P._start_pool(1, None, standby=True)\n"
+        "method = P._pool_context().get_start_method()\n"
+        "if pool is None:\n"
+        "    print('no-fork', method)\n"
+        "    raise SystemExit(0)\n"
+        "worker_has = pool.submit(has_tagger, 0).result()\n"
+        "pool.shutdown()\n"
+        "threading.Thread(target=time.sleep, args=(2,), daemon=True).start()\n"
+        "with_threads = P._start_pool(1, None, standby=True)\n"
+        "print(P._TAGGER is None, worker_has, with_threads == (None, []))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    if out.stdout.startswith("no-fork"):
+        pytest.skip("no fork start method here: no standby pool")
+    assert out.stdout.split() == ["True", "True", "True"]

@@ -513,6 +513,23 @@ def test_changed_feeds_are_parsed_while_others_still_download(tmp_path: Path, fa
     assert ("fetched", threading.main_thread().name) in events
 
 
+def test_the_cli_stores_news_from_feeds_it_knows(tmp_path: Path, faultserver: FaultServer) -> None:
+    """The everyday refresh in a real process: every feed has validators (the CLI then forks one
+    standby parse worker); two answer 304, one has news, and exactly its news is stored."""
+    urls = [faultserver.register_feed(f"/known-{n}.xml", items=3, seed=40 + n) for n in range(3)]
+    paths = make_home(tmp_path, [Subscription(u) for u in urls])
+    write_fast_config(paths)
+    first = cli(paths.root, "refresh", "--json")
+    assert first.returncode == 0 and json.loads(first.stdout)["new"] == 9, first.stderr
+    faultserver.register_feed("/known-1.xml", items=5, seed=50)  # new body, new ETag
+    r = cli(paths.root, "refresh", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [(f["url"], f["status"], f["new"]) for f in doc["feeds"]] == [
+        (urls[0], "not-modified", 0), (urls[1], "ok", 5), (urls[2], "not-modified", 0)]
+    assert read_store(paths).feed_item_counts()[urls[1]] == 3 + 5
+
+
 def test_a_pool_that_cannot_start_falls_back_to_inline(tmp_path: Path, faultserver: FaultServer,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """No processes to be had (RLIMIT_NPROC, a sandbox): the feeds are still parsed and stored."""

@@ -135,7 +135,7 @@ _TAGGER_KEY: str | None = None
 
 
 def _init_worker(themes_file: str | None) -> None:
-    """Process-pool initializer: make sure the worker has a tagger (a forked one inherits it).
+    """Process-pool initializer: make sure the worker has a tagger (a forked one may inherit it).
 
     A forked worker inherits the parent's paused cyclic GC (see ``_no_cyclic_gc``); it parses
     an unbounded number of bodies, so it turns collection back on.
@@ -463,8 +463,16 @@ def _refresh_locked(
     # Last-Modified mostly answer 304, and a warm refresh must not pay for workers (and their
     # tagger) it never uses. A few changed feeds then parse inline, which is cheap.
     expected_bodies = sum(1 for r in requests if not (r.etag or r.last_modified))
-    if expected_bodies >= POOL_MIN_BODIES and (os.cpu_count() or 1) > 1:
-        pool, warm = _start_pool(min(expected_bodies, os.cpu_count() or 2), themes_file)
+    cpus = os.cpu_count() or 1
+    if expected_bodies >= POOL_MIN_BODIES and cpus > 1:
+        pool, warm = _start_pool(min(expected_bodies, cpus), themes_file)
+    elif requests and cpus > 1:
+        # The everyday refresh: every feed has validators and most will answer 304. One forked
+        # worker costs the parent ~10 ms; it builds its tagger on the other core while the
+        # first requests wait on the network, and parses what changed there, where a parse
+        # thread in this process would fight the event loop for the GIL. Only where fork is
+        # safe (the CLI); elsewhere the parse thread below does the work.
+        pool, warm = _start_pool(1, themes_file, standby=True)
     jobs: dict[str, tuple] = {}
     futures: dict[str, Any] = {}
     # Without a pool (most feeds had validators, so few bodies were expected), each changed body
@@ -652,7 +660,8 @@ def _pool_ever_worked(warm: list[Any]) -> bool:
     return any(f.done() and not f.cancelled() and f.exception() is None for f in warm)
 
 
-def _start_pool(workers: int, themes_file: str | None) -> tuple[ProcessPoolExecutor | None, list[Any]]:
+def _start_pool(workers: int, themes_file: str | None, *,
+                standby: bool = False) -> tuple[ProcessPoolExecutor | None, list[Any]]:
     """Start the parse pool before the event loop runs; (None, []) (parse inline) if it cannot start.
 
     With ``fork`` the workers must exist before asyncio starts threads: ProcessPoolExecutor
@@ -662,11 +671,17 @@ def _start_pool(workers: int, themes_file: str | None) -> tuple[ProcessPoolExecu
     same wall time). With ``forkserver``/``spawn`` (the app, or any process with threads) each
     worker imports and builds its own in the initializer. The warm-up is only submitted, never
     waited for. Returns the pool and its warm-up futures.
+
+    ``standby``: one worker for bodies that may not come at all — fork only ((None, [])
+    otherwise), and nothing built in the parent first: the worker builds its own tagger in its
+    initializer, on the other core, off the parent's critical path.
     """
     from concurrent.futures import ProcessPoolExecutor
 
     context = _pool_context()
-    if context.get_start_method() == "fork":
+    if standby and context.get_start_method() != "fork":
+        return None, []
+    if context.get_start_method() == "fork" and not standby:
         import feeds.parse  # noqa: F401  (warm import inherited by forked workers)
         from briefing.entities import builtin_table
 
