@@ -86,8 +86,9 @@ def test_objects_frozen_on_purpose_stay_frozen() -> None:
 
 
 def test_a_standby_worker_builds_its_own_tagger_and_only_where_fork_is_safe() -> None:
-    """The everyday refresh forks one worker without building anything in the parent first; in
-    a process with threads (the app) there is no standby pool (fork is unsafe there)."""
+    """The everyday refresh forks one worker without building anything in the parent first; the
+    worker builds its tagger by itself, unasked; in a process with threads (the app) there is
+    no standby pool (fork is unsafe there)."""
     import subprocess
     import sys
     from pathlib import Path
@@ -95,8 +96,12 @@ def test_a_standby_worker_builds_its_own_tagger_and_only_where_fork_is_safe() ->
     probe = (
         "import threading, time\n"
         "import tui.pipeline as P\n"
-        "def has_tagger(_):\n"
-        "    return P._TAGGER is not None\n"
+        "def has_tagger(_):\n"  # without asking for one: the worker's own background build
+        "    for _ in range(200):\n"
+        "        if P._TAGGER is not None:\n"
+        "            return True\n"
+        "        time.sleep(0.05)\n"
+        "    return False\n"
         "pool, warm = P._start_pool(1, None, standby=True)\n"
         "method = P._pool_context().get_start_method()\n"
         "if pool is None:\n"

@@ -132,6 +132,7 @@ class RefreshReport:
 
 _TAGGER: Any = None
 _TAGGER_KEY: str | None = None
+_TAGGER_LOCK = threading.Lock()
 
 
 def _init_worker(themes_file: str | None) -> None:
@@ -142,6 +143,26 @@ def _init_worker(themes_file: str | None) -> None:
     """
     gc.enable()
     _get_tagger(themes_file)
+
+
+def _init_standby_worker(themes_file: str | None) -> None:
+    """Initializer of the standby worker: build the tagger in a daemon thread, then be ready.
+
+    So the build overlaps the first network round if a body comes, and a refresh where every
+    feed answers 304 is not kept waiting: the worker takes its stop signal at once and exits,
+    daemon thread and all, instead of finishing a tagger nobody will use.
+    """
+    gc.enable()
+
+    def build() -> None:
+        try:
+            import feeds.parse  # noqa: F401  (what the first body needs next to the tagger)
+
+            _get_tagger(themes_file)
+        except Exception:  # noqa: BLE001 - the first body's own build reports it properly
+            pass
+
+    threading.Thread(target=build, name="chipwire-tagger", daemon=True).start()
 
 
 @contextmanager
@@ -173,16 +194,22 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def _get_tagger(themes_file: str | None) -> Any:
+    """This process's tagger for ``themes_file`` (None: the built-in themes), built once.
+
+    Locked: a standby worker builds it in a background thread (see ``_init_standby_worker``)
+    and its first body must wait for that build rather than start a second one.
+    """
     global _TAGGER, _TAGGER_KEY
     key = themes_file or "<builtin>"
-    if _TAGGER is None or _TAGGER_KEY != key:
-        from briefing.tagger import Tagger
-        from briefing.themes import load_themes
+    with _TAGGER_LOCK:
+        if _TAGGER is None or _TAGGER_KEY != key:
+            from briefing.tagger import Tagger
+            from briefing.themes import load_themes
 
-        themes, _warning = load_themes(Path(themes_file) if themes_file else None)
-        _TAGGER = Tagger(themes)
-        _TAGGER_KEY = key
-    return _TAGGER
+            themes, _warning = load_themes(Path(themes_file) if themes_file else None)
+            _TAGGER = Tagger(themes)
+            _TAGGER_KEY = key
+        return _TAGGER
 
 
 def parse_and_tag(
@@ -673,8 +700,9 @@ def _start_pool(workers: int, themes_file: str | None, *,
     waited for. Returns the pool and its warm-up futures.
 
     ``standby``: one worker for bodies that may not come at all — fork only ((None, [])
-    otherwise), and nothing built in the parent first: the worker builds its own tagger in its
-    initializer, on the other core, off the parent's critical path.
+    otherwise), and nothing built in the parent first: the worker builds its own tagger in a
+    background thread, on the other core, off the parent's critical path, and can still stop
+    at once when no body came.
     """
     from concurrent.futures import ProcessPoolExecutor
 
@@ -693,7 +721,8 @@ def _start_pool(workers: int, themes_file: str | None, *,
     pool: ProcessPoolExecutor | None = None
     try:
         with _stderr_children_can_inherit():
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                       initializer=_init_standby_worker if standby else _init_worker,
                                        initargs=(themes_file,))
             # With fork, the first submit forks every worker right here, in this thread, before
             # the event loop starts threads, each with the tagger built above.
