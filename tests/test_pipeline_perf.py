@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -36,14 +39,18 @@ def test_worker_initializer_turns_collection_back_on() -> None:
         gc.enable()
 
 
+def _in_fresh_process(probe: str) -> str:
+    """Run ``probe`` in a new single-threaded interpreter (only there does a pool fork); its stdout."""
+    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
 def test_forked_workers_inherit_the_parents_tagger() -> None:
     """With fork, the tagger and entity table are built once, before the fork, not per worker.
     Run in a fresh single-threaded process: only there does the pool fork. Object ids survive a
     fork, so a worker that built its own tagger would report another one."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     probe = (
         "import tui.pipeline as P\n"
         "from briefing.entities import builtin_table\n"
@@ -55,10 +62,7 @@ def test_forked_workers_inherit_the_parents_tagger() -> None:
         "pool.shutdown()\n"
         "print(got == {(id(P._TAGGER), id(builtin_table()))}, P._pool_context().get_start_method())\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1],
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    inherited, method = out.stdout.split()
+    inherited, method = _in_fresh_process(probe).split()
     if method != "fork":
         pytest.skip("no fork start method here: each worker builds its own tagger")
     assert inherited == "True"
@@ -89,10 +93,6 @@ def test_a_standby_worker_builds_its_own_tagger_and_only_where_fork_is_safe() ->
     """The everyday refresh forks one worker without building anything in the parent first; the
     worker builds its tagger by itself, unasked; in a process with threads (the app) there is
     no standby pool (fork is unsafe there)."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     probe = (
         "import threading, time\n"
         "import tui.pipeline as P\n"
@@ -113,9 +113,7 @@ def test_a_standby_worker_builds_its_own_tagger_and_only_where_fork_is_safe() ->
         "with_threads = P._start_pool(1, None, standby=True)\n"
         "print(P._TAGGER is None, worker_has, with_threads == (None, []))\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1],
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    if out.stdout.startswith("no-fork"):
+    printed = _in_fresh_process(probe)
+    if printed.startswith("no-fork"):
         pytest.skip("no fork start method here: no standby pool")
-    assert out.stdout.split() == ["True", "True", "True"]
+    assert printed.split() == ["True", "True", "True"]
