@@ -7,8 +7,9 @@ so it runs the same in a terminal, in a worker thread of the app and in tests.
 Cost model (why it is shaped like this): network waits are overlapped with asyncio (one shared
 httpx client in ``feeds.fetch``); parsing and tagging are the CPU cost (feedparser is roughly
 0.2 ms per item), so bodies are parsed *while other feeds are still downloading*: in a small
-process pool when many bodies are expected (feeds never fetched before), else in one thread of
-this process (the everyday refresh: most feeds answer 304); the store is written once at the end
+process pool when many bodies are expected (feeds never fetched before), else (the everyday
+refresh: most feeds answer 304) in one standby worker where fork is safe, or in one thread of
+this process (the app); the store is written once at the end
 (one atomic write per touched file), so a refresh costs the same whatever the archive size.
 """
 
@@ -157,8 +158,10 @@ def _init_standby_worker(themes_file: str | None) -> None:
     def build() -> None:
         try:
             import feeds.parse  # noqa: F401  (what the first body needs next to the tagger)
+            from briefing.entities import builtin_table
 
             _get_tagger(themes_file)
+            builtin_table()
         except Exception:  # noqa: BLE001 - the first body's own build reports it properly
             pass
 
@@ -487,8 +490,8 @@ def _refresh_locked(
     pool: ProcessPoolExecutor | None = None
     warm: list[Any] = []
     # Only feeds fetched without a validator are sure to send a body; those with an ETag or
-    # Last-Modified mostly answer 304, and a warm refresh must not pay for workers (and their
-    # tagger) it never uses. A few changed feeds then parse inline, which is cheap.
+    # Last-Modified mostly answer 304, and a warm refresh must not pay for a full pool (and a
+    # tagger built in this process) it never uses: a standby worker or a thread takes the few.
     expected_bodies = sum(1 for r in requests if not (r.etag or r.last_modified))
     cpus = os.cpu_count() or 1
     if expected_bodies >= POOL_MIN_BODIES and cpus > 1:
@@ -502,10 +505,9 @@ def _refresh_locked(
         pool, warm = _start_pool(1, themes_file, standby=True)
     jobs: dict[str, tuple] = {}
     futures: dict[str, Any] = {}
-    # Without a pool (most feeds had validators, so few bodies were expected), each changed body
-    # is parsed by one thread of this process as it arrives, while the other feeds are still
-    # downloading — not one after another once the last has come in (a morning refresh of 100
-    # feeds with 10 changed spent ~0.25 s there). Same process and code as parsing inline.
+    # Without any pool (the app, whose threads rule out fork; one core), each changed body is
+    # parsed by one thread of this process as it arrives, while the other feeds are still
+    # downloading — not one after another once the last has come in. Same code as inline.
     parser: ThreadPoolExecutor | None = None
     threaded: dict[str, Any] = {}
 
