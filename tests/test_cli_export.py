@@ -47,7 +47,7 @@ def stories(text: str) -> int:
 
 def golden_text(name: str) -> str:
     """A golden digest with the installed version in its footer (goldens use 9.9.9)."""
-    from tui.version import __version__
+    from core.version import __version__
 
     return (GOLDEN / name).read_text(encoding="utf-8").replace("chipwire 9.9.9 on", f"chipwire {__version__} on")
 
@@ -185,7 +185,7 @@ def test_an_empty_home_is_an_error_not_a_new_store(tmp_path: Path, capsys, monke
 
 def test_the_app_and_the_cli_name_digests_alike_and_never_reuse_a_name(tmp_path: Path) -> None:
     from tui.cli.context import write_output
-    from tui.digest_file import write_new
+    from core.digest_file import write_new
 
     first = write_new(tmp_path, "2026-11-20", "a\n")
     second = write_new(tmp_path, "2026-11-20", "b\n")
@@ -240,7 +240,7 @@ def test_digests_get_the_umask_s_usual_permissions(tmp_path: Path) -> None:
     """A digest is meant to be shared: not the 0600 of a private temp file."""
     import os
 
-    from tui.digest_file import write_new
+    from core.digest_file import write_new
 
     old = os.umask(0o022)
     try:

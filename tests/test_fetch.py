@@ -87,7 +87,7 @@ def test_good_feed_is_ok_with_body_validators_and_user_agent(srv: FaultServer) -
     assert res.headers["etag"] == res.etag and all(k == k.lower() for k in res.headers)
     assert res.max_age is None and res.retry_after is None and res.elapsed > 0
     [req] = srv.requests_for("/feed/1.xml")
-    from tui.version import __version__  # the installed package's version, as metadata reports it
+    from core.version import __version__  # the installed package's version, as metadata reports it
 
     assert req.headers["user-agent"].startswith(f"chipwire/{__version__} (")
     assert req.headers["accept-encoding"] == "gzip, deflate, br"

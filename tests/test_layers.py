@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ("feeds", "store", "briefing")
+CORE = ("feeds", "store", "briefing", "core")
 
 
 def _modules(package: str) -> list[str]:
@@ -54,7 +54,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_only_store_imports_tinydb() -> None:
     offenders = []
-    for package in ("feeds", "briefing", "tui"):
+    for package in ("feeds", "briefing", "core", "tui"):
         for path in (ROOT / package).rglob("*.py"):
             if "tinydb" in _imports(path):
                 offenders.append(str(path.relative_to(ROOT)))
@@ -64,9 +64,10 @@ def test_only_store_imports_tinydb() -> None:
 @pytest.mark.parametrize(
     "package,forbidden",
     [
-        ("feeds", {"store", "briefing", "tui", "textual"}),
-        ("store", {"feeds", "briefing", "tui", "textual"}),
-        ("briefing", {"feeds", "store", "tui", "textual", "tinydb"}),
+        ("feeds", {"store", "briefing", "core", "tui", "textual"}),
+        ("store", {"feeds", "briefing", "core", "tui", "textual"}),
+        ("briefing", {"feeds", "store", "core", "tui", "textual", "tinydb"}),
+        ("core", {"tui", "textual", "tinydb", "argparse"}),
     ],
 )
 def test_core_packages_do_not_import_each_other(package: str, forbidden: set[str]) -> None:
@@ -80,7 +81,7 @@ def test_core_packages_do_not_import_each_other(package: str, forbidden: set[str
 
 def test_pipeline_and_settings_stay_textual_free() -> None:
     code = (
-        "import json, sys, tui.pipeline, tui.settings, tui.cli\n"
+        "import json, sys, core.refresh, core.settings, tui.cli\n"
         "print(json.dumps(sorted(k for k in sys.modules if k.split('.')[0] == 'textual')))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

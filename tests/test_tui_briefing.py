@@ -343,7 +343,7 @@ def test_services_is_textual_free():
     import subprocess
     import sys
 
-    code = "import sys, tui.services, tui.keymap; print(any(m.split('.')[0] == 'textual' for m in sys.modules))"
+    code = "import sys, core.session, tui.keymap; print(any(m.split('.')[0] == 'textual' for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

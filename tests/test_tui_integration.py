@@ -57,7 +57,7 @@ def header(app) -> str:
 
 def test_services_refuse_a_second_refresh_and_pass_only_through(tmp_path: Path, faultserver) -> None:
     from feeds.subscriptions import Subscription, save_subscriptions
-    from tui.services import RefreshBusy, Services
+    from core.session import RefreshBusy, Services
 
     faultserver.latency = 1.0
     paths = build_home(tmp_path / "home")
@@ -85,7 +85,7 @@ def test_services_refuse_a_second_refresh_and_pass_only_through(tmp_path: Path, 
 async def test_feeds_screen_refresh_is_refused_while_the_briefing_refreshes(tmp_path: Path, faultserver):
     from feeds.subscriptions import Subscription, save_subscriptions
     from tui.screens.feeds import FeedsScreen
-    from tui.services import REFRESH_BUSY
+    from core.session import REFRESH_BUSY
 
     faultserver.latency = 1.5
     paths = build_home(tmp_path / "home")
@@ -162,7 +162,7 @@ async def test_feeds_screen_key_remapped_from_config(tmp_path: Path):
     from tui.keymap import BINDING_IDS
     from tui.screens.feeds import AddFeedModal, FeedsScreen
     from tui.screens.help import HelpScreen
-    from tui.settings import load_settings
+    from core.settings import load_settings
 
     assert {"feeds-add", "feeds-remove", "feeds-refresh", "feeds-back", "help-close", "welcome-demo"} <= BINDING_IDS
     paths = build_home(tmp_path / "home")

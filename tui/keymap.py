@@ -8,7 +8,7 @@ a contract with users' config files: add, never rename.
 Ids are TOML bare keys without dots (``feeds-add``, not ``feeds.add``): in ``[keys]`` a dotted
 key is a nested table, and ``feeds.add = "x"`` next to ``feeds = "F"`` is a TOML error.
 
-No Textual import at module level: ``tui.settings`` validates ``[keys]`` against
+No Textual import at module level: ``core.settings`` validates ``[keys]`` against
 :data:`BINDING_IDS` without paying for Textual.
 """
 

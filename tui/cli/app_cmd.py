@@ -14,8 +14,8 @@ from tui.cli.context import CliError, Context
 
 def seed_demo_home(root: Path, ctx: Context) -> HomePaths:
     """Write the sample subscriptions into ``root`` and ingest them through the real pipeline."""
-    from tui.demo import prepare_demo_home
-    from tui.pipeline import refresh
+    from core.demo import prepare_demo_home
+    from core.refresh import refresh
 
     prepare_demo_home(root, today=ctx.now().date())
     paths = HomePaths(root)

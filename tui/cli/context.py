@@ -20,7 +20,7 @@ from store.home import HomePaths
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from briefing.themes import ThemeSet
     from store import Store
-    from tui.settings import Settings
+    from core.settings import Settings
 
 
 class CliError(Exception):
@@ -42,7 +42,7 @@ def write_output(path: Path, text: str, *, force: bool = False) -> None:
         CliError: the file exists (without ``force``), its folder is missing, or the write
             failed — one line naming the file, never a traceback.
     """
-    from tui.files import write_file
+    from core.files import write_file
 
     if path.exists() and not force:
         raise CliError(f"{path} already exists; use --force to overwrite it or -o to choose another file")
@@ -91,11 +91,13 @@ class Context:
     def settings(self) -> "Settings":
         """The typed config.toml settings (defaults when the file is missing)."""
         if self._settings is None:
-            from tui.settings import SettingsError, load_settings
+            from core.settings import SettingsError, load_settings
 
             path = Path(os.environ["CHIPWIRE_CONFIG"]) if os.environ.get("CHIPWIRE_CONFIG") else self.paths.config_file
             try:
-                self._settings = load_settings(path)
+                from tui.keymap import BINDING_IDS  # the CLI reports an unknown [keys] id with its line
+
+                self._settings = load_settings(path, BINDING_IDS)
             except SettingsError as exc:
                 raise CliError(str(exc)) from None
         return self._settings

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from tui.cli.context import CliError, Context, write_output
-from tui.digest_file import digest_file_name
+from core.digest_file import digest_file_name
 from tui.cli.items_cmd import add_range_arguments, parse_day, resolve_range
 
 SINCE_LAST_NOTE = "Only items that no earlier digest contained."
@@ -58,7 +58,7 @@ def parse_tz(name: str) -> tzinfo:
     Raises:
         CliError: an unknown zone, with the closest known names.
     """
-    from tui.zones import parse_zone
+    from core.zones import parse_zone
 
     try:
         return parse_zone(name)

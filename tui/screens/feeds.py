@@ -36,10 +36,10 @@ from textual.worker import Worker, WorkerState
 
 import styles
 from tui import keymap
-from tui.services import REFRESH_BUSY
+from core.session import REFRESH_BUSY
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tui.services import Services
+    from core.session import Services
 
 #: The CSS of the feeds, help and welcome screens, next to the installed ``styles`` package.
 SCREENS_CSS = Path(styles.__file__).resolve().parent / "screens.tcss"
@@ -157,7 +157,7 @@ def load_feed_rows(services: "Services") -> FeedsData:
 
 def parse_time(text: str | None) -> datetime | None:
     """A store ISO time as an aware datetime; None when missing or unreadable."""
-    from tui.pipeline import from_iso
+    from core.refresh import from_iso
 
     return from_iso(text)
 
@@ -623,7 +623,7 @@ class FeedsScreen(ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="feeds-refresh", exclusive=True)
     def _refresh_worker(self, url: str) -> None:
-        from tui.services import RefreshBusy
+        from core.session import RefreshBusy
 
         try:
             report = refresh_one(self.services, url)
@@ -665,7 +665,7 @@ def refresh_one(services: "Services", url: str) -> Any:
     """Refresh one feed now, ignoring its schedule, through :meth:`Services.refresh` (a worker call).
 
     Going through the services means the one refresh lock of the app guards it: while the
-    briefing's refresh runs this raises :class:`~tui.services.RefreshBusy` instead of starting
+    briefing's refresh runs this raises :class:`~core.session.RefreshBusy` instead of starting
     a second writer on the same store; the services also drop their caches, so the briefing
     shows the new items when the person goes back.
     """

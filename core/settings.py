@@ -46,7 +46,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 __all__ = [
     "AppConfig",
@@ -256,7 +256,7 @@ def _zone(value: Any) -> str:
     """A zone name that resolves now (checked when the file is read, not at export time)."""
     if not isinstance(value, str):
         raise ValueError(f"expected a zone name such as \"Europe/Berlin\", \"local\" or \"UTC\", got {_describe(value)}")
-    from tui.zones import parse_zone
+    from core.zones import parse_zone
 
     parse_zone(value)
     return value.strip()
@@ -307,8 +307,12 @@ def resolve_config_path(default: Path) -> Path:
     return Path(env).expanduser() if env else Path(default)
 
 
-def load_settings(path: Path) -> Settings:
+def load_settings(path: Path, binding_ids: Collection[str] | None = None) -> Settings:
     """Read ``config.toml`` at ``path``; a missing file gives the defaults.
+
+    ``binding_ids`` are the key-binding ids ``[keys]`` may name: the face that owns the keys
+    (``tui.keymap``) passes them down, so an unknown id is reported with its line. Without them
+    ``[keys]`` is checked for shape only (the headless core knows no keys).
 
     Raises:
         SettingsError: unreadable file, TOML syntax error, unknown section or key, bad value.
@@ -324,13 +328,13 @@ def load_settings(path: Path) -> Settings:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SettingsError(path, raw[: exc.start].count(b"\n") + 1, "not valid UTF-8 text (save the file as UTF-8)") from None
-    return parse_settings(text, path)
+    return parse_settings(text, path, binding_ids)
 
 
 _TOML_AT = r"\s*\(at line (\d+), column (\d+)\)\s*$"
 
 
-def parse_settings(text: str, path: Path | str = "config.toml") -> Settings:
+def parse_settings(text: str, path: Path | str = "config.toml", binding_ids: Collection[str] | None = None) -> Settings:
     """Validate the text of a config file (``path`` is only used in messages)."""
     path = Path(path)
     try:
@@ -356,7 +360,7 @@ def parse_settings(text: str, path: Path | str = "config.toml") -> Settings:
         if not isinstance(table, dict):
             raise fail(None, section, f"'{section}' must be a section: [{section}]")
         if section == "keys":
-            built["keys"] = _keys(table, fail)
+            built["keys"] = _keys(table, fail, binding_ids)
             continue
         schema = _SCHEMA[section]
         values: dict[str, Any] = {}
@@ -375,13 +379,15 @@ def parse_settings(text: str, path: Path | str = "config.toml") -> Settings:
     return Settings(**built, source=path)
 
 
-def _keys(table: dict[str, Any], fail: Callable[[str | None, str | None, str], SettingsError]) -> dict[str, str]:
-    from tui.keymap import BINDING_IDS
-
+def _keys(
+    table: dict[str, Any],
+    fail: Callable[[str | None, str | None, str], SettingsError],
+    binding_ids: Collection[str] | None,
+) -> dict[str, str]:
     keys: dict[str, str] = {}
     for binding_id, value in table.items():
-        if binding_id not in BINDING_IDS:
-            raise fail("keys", binding_id, _unknown(binding_id, sorted(BINDING_IDS), "binding id", " in [keys]"))
+        if binding_ids is not None and binding_id not in binding_ids:
+            raise fail("keys", binding_id, _unknown(binding_id, sorted(binding_ids), "binding id", " in [keys]"))
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             value = ",".join(value)
         if not isinstance(value, str):

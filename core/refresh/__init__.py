@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from feeds.fetch import FetchResult
     from feeds.subscriptions import Subscription
     from store import Store
-    from tui.settings import Settings
+    from core.settings import Settings
 
 #: Below this many bodies to parse, a process pool costs more than it saves.
 POOL_MIN_BODIES = 6
@@ -250,7 +250,7 @@ def tag_entries(entries: list[dict], tagger: Any) -> None:
 def fetch_settings_from(settings: "Settings") -> Any:
     """Map the user's ``[fetch]`` config onto ``feeds.fetch.FetchSettings``."""
     from feeds.fetch import FetchSettings
-    from tui.version import USER_AGENT
+    from core.version import USER_AGENT
 
     f = settings.fetch
     return FetchSettings(

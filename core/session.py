@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from briefing.themes import ThemeSet
     from store.home import HomePaths
     from store import Store
-    from tui.settings import Settings
+    from core.settings import Settings
 
 Clock = Callable[[], datetime]
 
@@ -184,7 +184,7 @@ class Services:
     def settings(self) -> "Settings":
         """Settings in force (defaults when there is no config.toml)."""
         if self._settings is None:
-            from tui.settings import load_settings
+            from core.settings import load_settings
 
             self._settings = load_settings(self.paths.config_file)
         return self._settings
@@ -342,7 +342,7 @@ class Services:
 
     def export_zone(self) -> "tzinfo":
         """``[export] tz`` (validated when config.toml was read; UTC if it stopped resolving)."""
-        from tui.zones import parse_zone
+        from core.zones import parse_zone
 
         name = getattr(getattr(self.settings, "export", None), "tz", "UTC")
         try:
@@ -533,7 +533,7 @@ class Services:
         Raises:
             RefreshBusy: another refresh is running in this process.
         """
-        from tui.pipeline import refresh
+        from core.refresh import refresh
 
         if not self._refresh_lock.acquire(blocking=False):
             raise RefreshBusy(REFRESH_BUSY)
@@ -566,7 +566,7 @@ class Services:
         with self.lock:
             if self.store.meta("themes_digest") == themes.digest:
                 return 0
-        from tui.pipeline import ensure_tags_current
+        from core.refresh import ensure_tags_current
 
         with self._refresh_lock, self.lock:
             store = self.store
@@ -628,7 +628,7 @@ class Services:
                 week=week,
                 tz=self.export_zone(),
             )
-        from tui.digest_file import write_new
+        from core.digest_file import write_new
 
         # Named like `chipwire export`'s files; written atomically, never over another digest.
         path = write_new(self.paths.exports_dir, range_label(start, end, week=week), digest.text)
