@@ -86,3 +86,16 @@ def test_pipeline_and_settings_stay_textual_free() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_import_contracts_hold() -> None:
+    """The contracts in pyproject.toml's [tool.importlinter], checked by import-linter itself.
+
+    It sees every import (inside functions and TYPE_CHECKING blocks too) and indirect chains,
+    which the AST checks above do not.
+    """
+    lint = Path(sys.executable).with_name("lint-imports")
+    assert lint.exists(), f"import-linter is a test dependency; {lint} is missing"
+    out = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "0 broken" in out.stdout
