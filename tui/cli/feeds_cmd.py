@@ -40,33 +40,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(ctx: Context):
-    from feeds.subscriptions import ConfigError, load_subscriptions
+    from core.subscribe import SubscribeError, load_sources
 
     try:
-        return load_subscriptions(ctx.paths.feeds_file)
-    except ConfigError as exc:
+        return load_sources(ctx.paths)
+    except SubscribeError as exc:
         raise CliError(str(exc)) from None
 
 
 def normalise_source(source: str) -> str:
-    """http(s) URLs stay as given; anything else must be an existing local file (made absolute)."""
-    lowered = source.lower()
-    if lowered.startswith(("http://", "https://")):
-        return source
-    if lowered.startswith("file://"):
-        source = source[7:]
-    elif "://" in source or lowered.startswith(("javascript:", "data:", "ftp:")):
-        raise CliError(f"{source!r}: only http(s) URLs and local feed files can be subscribed")
-    path = Path(source).expanduser()
-    if not path.is_file():
-        if path.is_dir():
-            why = "a folder, not a feed file"
-        elif path.exists():
-            why = "not a regular file (a pipe or device cannot be re-read on every refresh)"
-        else:
-            why = "no such file"
-        raise CliError(f"{source}: {why} (give an http(s) URL or the path of a feed file)")
-    return str(path.resolve())
+    """``core.subscribe.normalise_source`` with its error as the CLI's (exit 2)."""
+    from core.subscribe import SubscribeError, normalise_source as normalise
+
+    try:
+        return normalise(source)
+    except SubscribeError as exc:
+        raise CliError(str(exc)) from None
 
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:
@@ -109,43 +98,39 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
-    from feeds.subscriptions import ConfigError, SubscriptionExists, add_subscription
+    from core.subscribe import AlreadySubscribed, SubscribeError, add_source
 
     if args.title and len(args.sources) > 1:
         raise CliError("--title needs a single URL_OR_PATH")
     sources = [normalise_source(s) for s in args.sources]  # validate all before writing any
     ctx.paths.ensure()
-    _load(ctx)  # creates the default file on first use, and refuses to touch a broken one
+    _load(ctx)  # a broken feeds.toml is reported before anything is written
     code = 0
     for source in sources:
         try:
-            sub = add_subscription(ctx.paths.feeds_file, source, title=args.title, category=args.category)
-        except SubscriptionExists:
+            sub = add_source(ctx.paths, source, title=args.title, category=args.category)
+        except AlreadySubscribed as exc:
             if len(sources) == 1:
-                raise CliError(f"already subscribed: {source}") from None
-            ctx.warn(f"already subscribed: {source}")
+                raise CliError(str(exc)) from None
+            ctx.warn(str(exc))
             code = 1
             continue
-        except ConfigError as exc:
+        except SubscribeError as exc:
             raise CliError(str(exc)) from None
         print(f"added {sub.url}" + (f" ({sub.title})" if sub.title else ""), file=ctx.out)
     return code
 
 
 def run_remove(args: argparse.Namespace, ctx: Context) -> int:
-    from feeds.subscriptions import ConfigError, remove_subscription
+    from core.subscribe import SubscribeError, remove_source
 
-    _load(ctx)
-    url = args.url
-    if not url.lower().startswith(("http://", "https://")) and Path(url).expanduser().exists():
-        url = str(Path(url).expanduser().resolve())
     try:
-        removed = remove_subscription(ctx.paths.feeds_file, url)
-    except ConfigError as exc:
+        removed = remove_source(ctx.paths, args.url)
+    except SubscribeError as exc:
         raise CliError(str(exc)) from None
-    if not removed:
+    if removed is None:
         raise CliError(f"not subscribed: {args.url} (see `chipwire feeds list`)")
-    print(f"removed {url} (its stored items are kept)", file=ctx.out)
+    print(f"removed {removed} (its stored items are kept)", file=ctx.out)
     return 0
 
 

@@ -11,8 +11,8 @@ Rules this module keeps:
 - file and store I/O run in thread workers (``exit_on_error=False``) and report back with
   messages; failures of any worker are turned into one notification in
   :meth:`FeedsScreen.on_worker_state_changed`;
-- ``feeds.toml`` is edited only through ``feeds.subscriptions`` (which keeps the person's
-  comments and refuses to touch a broken file).
+- ``feeds.toml`` is edited only through ``core.subscribe``, as the CLI does (it keeps the
+  person's comments and refuses to touch a broken file).
 """
 
 from __future__ import annotations
@@ -120,11 +120,11 @@ def load_feed_rows(services: "Services") -> FeedsData:
     A broken feeds.toml is not an exception here: the screen shows the file:line message so
     the person can fix it, instead of an empty table.
     """
-    from feeds.subscriptions import ConfigError, load_subscriptions
+    from core.subscribe import SubscribeError, load_sources
 
     try:
-        subs = load_subscriptions(services.paths.feeds_file)
-    except ConfigError as exc:
+        subs = load_sources(services.paths)
+    except SubscribeError as exc:
         return FeedsData(error=str(exc))
     states: dict[str, dict] = {}
     counts: dict[str, int] = {}
@@ -250,24 +250,6 @@ def detail_text(row: FeedRow | None, now: datetime) -> Text:
     text.append("Items     ", style="dim")
     text.append(str(row.items))
     return text
-
-
-def validate_source(source: str) -> str:
-    """The CLI's rule for ``feeds add``: http(s) URLs, or an existing local feed file (made absolute).
-
-    Raises:
-        ValueError: with the CLI's one-line message.
-    """
-    from tui.cli.context import CliError
-    from tui.cli.feeds_cmd import normalise_source
-
-    source = source.strip()
-    if not source:
-        raise ValueError("Give an http(s) URL or the path of a local feed file.")
-    try:
-        return normalise_source(source)
-    except CliError as exc:
-        raise ValueError(str(exc)) from None
 
 
 # -- messages from workers -------------------------------------------------------------------
@@ -556,16 +538,14 @@ class FeedsScreen(ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="feeds-write")
     def _add_worker(self, source: str) -> None:
-        from feeds.subscriptions import ConfigError, SubscriptionExists, add_subscription
+        from core.subscribe import AlreadySubscribed, SubscribeError, add_source, normalise_source
 
         try:
-            url = validate_source(source)
-            self.services.paths.ensure()
-            sub = add_subscription(self.services.paths.feeds_file, url)
-        except SubscriptionExists:
+            sub = add_source(self.services.paths, normalise_source(source))
+        except AlreadySubscribed:
             self.post_message(FeedsNotice(f"Already subscribed: {source.strip()}", "warning"))
             return
-        except (ValueError, ConfigError) as exc:
+        except SubscribeError as exc:
             self.post_message(FeedsNotice(str(exc), "error"))
             return
         self.post_message(FeedsNotice(f"Added {sub.url}. Press r to fetch it now."))
@@ -591,11 +571,11 @@ class FeedsScreen(ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="feeds-write")
     def _remove_worker(self, url: str) -> None:
-        from feeds.subscriptions import ConfigError, remove_subscription
+        from core.subscribe import SubscribeError, remove_source
 
         try:
-            removed = remove_subscription(self.services.paths.feeds_file, url)
-        except ConfigError as exc:
+            removed = remove_source(self.services.paths, url)
+        except SubscribeError as exc:
             self.post_message(FeedsNotice(str(exc), "error"))
             return
         if not removed:
