@@ -160,7 +160,8 @@ def test_welcome_demo_opens_the_demo_home_and_removes_it(tmp_path: Path) -> None
 
 async def test_feeds_screen_key_remapped_from_config(tmp_path: Path):
     from tui.keymap import BINDING_IDS
-    from tui.screens.feeds import AddFeedModal, FeedsScreen
+    from tui.dialogs.add_feed import AddFeedModal
+    from tui.screens.feeds import FeedsScreen
     from tui.screens.help import HelpScreen
     from core.settings import load_settings
 

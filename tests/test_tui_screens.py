@@ -24,7 +24,9 @@ from feeds.subscriptions import load_subscriptions
 from store.home import HomePaths
 from tui.app import make_app
 from tui.screens.briefing import BriefingScreen
-from tui.screens.feeds import AddFeedModal, ConfirmModal, FeedsScreen
+from tui.dialogs.add_feed import AddFeedModal
+from tui.dialogs.confirm import ConfirmModal
+from tui.screens.feeds import FeedsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.welcome import DEMO_RESULT, WelcomeScreen
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -28,21 +27,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-import styles
+from styles import SCREENS_CSS
+from tui.dialogs.add_feed import AddFeedModal
+from tui.dialogs.confirm import ConfirmModal
 from tui import keymap
 from core.session import REFRESH_BUSY
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.session import Services
 
-#: The CSS of the feeds, help and welcome screens, next to the installed ``styles`` package.
-SCREENS_CSS = Path(styles.__file__).resolve().parent / "screens.tcss"
 #: Columns of the table, in order: (key, label).
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
@@ -269,81 +268,6 @@ class FeedsNotice(Message):
 
     text: str
     severity: str = "information"
-
-
-# -- modals ----------------------------------------------------------------------------------
-
-
-class AddFeedModal(ModalScreen[str | None]):
-    """Ask for a URL or a local path; dismisses with the text, or None when cancelled."""
-
-    CSS_PATH = SCREENS_CSS
-    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", "Cancel", id="feeds.add.cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="add-feed-dialog", classes="dialog"):
-            yield Static(Text("Add a feed"), classes="dialog-title")
-            yield Static(Text("An http(s) URL, or the path of a local RSS/Atom/JSON feed file."),
-                         classes="dialog-help")
-            yield Input(placeholder="https://example.org/feed.xml", id="add-feed-input")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Add", variant="primary", id="add-feed-ok")
-                yield Button("Cancel", id="add-feed-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
-
-    @on(Button.Pressed, "#add-feed-ok")
-    def _ok(self) -> None:
-        self.dismiss(self.query_one(Input).value)
-
-    @on(Button.Pressed, "#add-feed-cancel")
-    def _cancel_button(self) -> None:
-        self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        """escape: close without adding."""
-        self.dismiss(None)
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question; ``y``/``enter`` confirm, ``n``/``escape`` cancel."""
-
-    CSS_PATH = SCREENS_CSS
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
-
-    def __init__(self, question: Text) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(self.question, classes="dialog-help")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Remove (y)", variant="error", id="confirm-yes")
-                yield Button("Keep (n)", id="confirm-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
-
-    def action_answer(self, answer: bool) -> None:
-        """Close with the answer."""
-        self.dismiss(answer)
-
-    @on(Button.Pressed, "#confirm-yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#confirm-no")
-    def _no(self) -> None:
-        self.dismiss(False)
 
 
 # -- command palette -------------------------------------------------------------------------
