@@ -14,6 +14,7 @@ from tui.widgets.analysis_pane import AnalysisPane
 from tui.widgets.header_bar import HeaderBar
 from tui.widgets.story_list import StoryList
 from tui.widgets.theme_column import ThemeColumn
+from pilot_helpers import settle
 
 
 class Recorder(list):
@@ -32,15 +33,6 @@ def make(home, **kwargs):
     opener = kwargs.pop("opener", Recorder())
     app = make_app(home, now=NOW, opener=opener, **kwargs)
     return app, opener
-
-
-async def settle(pilot) -> None:
-    """Let workers finish and their messages be handled."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def screen_of(app) -> BriefingScreen:

@@ -24,13 +24,7 @@ from tui.screens.briefing import BriefingScreen
 from tui.widgets.analysis_pane import AnalysisPane
 from tui.widgets.header_bar import HeaderBar
 from tui.widgets.story_list import StoryList
-
-
-async def settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from pilot_helpers import settle
 
 
 def make(paths: HomePaths, **kwargs):

@@ -29,14 +29,7 @@ from tui.dialogs.confirm import ConfirmModal
 from tui.screens.feeds import FeedsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.welcome import DEMO_RESULT, WelcomeScreen
-
-
-async def settle(pilot) -> None:
-    """Let workers finish and their messages be handled (twice: workers start workers)."""
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from pilot_helpers import settle
 
 
 @pytest.fixture
