@@ -199,7 +199,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         from store import StoreError
 
         try:
-            export.record(store, digest, at=now, file=str(target) if target is not None else "-")
+            export.record(store, digest, at=now, file=str(target.absolute()) if target is not None else "-")
         except StoreError as exc:
             ctx.warn(f"the digest was written but not recorded for --since-last: {exc}")
             return 1
