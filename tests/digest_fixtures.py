@@ -173,3 +173,47 @@ def seed_store(db_dir: Path, items: list[dict] | None = None) -> None:
         store.commit()
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------------------------
+# A busy week of invented news, for the digest's size promise (<= 150 bullets, <= 120 KB)
+
+WEEK_THEMES = ("compute-bottleneck", "export-controls", "compliant-chips", "frontier-demand",
+               "domestic-alternatives", "gray-market", "enforcement", "fragmentation",
+               "supplier-concentration", "compute-geopolitics")
+_SUBJECTS = ("A fictional cloud", "Lab Nine", "The trade ministry", "A port authority", "Foundry K",
+             "A rental marketplace", "Vendor Q", "An accelerator start-up", "A regional regulator", "Broker X")
+_VERBS = ("reports", "denies", "confirms", "delays", "expands", "questions", "announces", "halts")
+_OBJECTS = ("accelerator allocation", "licence reviews", "throttled parts", "cluster build-outs",
+            "domestic chip yields", "diverted shipments", "customs penalties", "parallel software stacks",
+            "single-foundry exposure", "summit chip talks")
+
+
+def week_of_news(monday: date = date(2026, 11, 16), count: int = 1200, feeds: int = 30) -> list[dict]:
+    """``count`` invented items over the ISO week starting ``monday`` from ``feeds`` feeds.
+
+    Deterministic (a seeded generator, no clock); every tenth story is told by three feeds, a
+    fifth of the items carry no theme, the rest one to three themes. Titles run to ~120
+    characters and summaries to ~500, so caps and lede cuts are exercised as a real week would.
+    """
+    import random
+
+    rng = random.Random(20261116)
+    out: list[dict] = []
+    for n in range(count):
+        feed_no = n % feeds
+        feed = (f"https://feed{feed_no:02d}.example.com/rss", f"Wire {feed_no:02d} (fixture)")
+        day = monday.toordinal() + rng.randrange(7)
+        moment = datetime.fromordinal(day).replace(hour=rng.randrange(24), minute=rng.randrange(60))
+        story_no = n // 3 if n % 10 < 3 else 10_000 + n
+        subject, verb, obj = _SUBJECTS[story_no % 10], _VERBS[story_no % 8], _OBJECTS[story_no % 10]
+        title = f"{subject} {verb} {obj} in week story {story_no}" + " amid wider questions" * rng.randrange(4)
+        summary = " ".join(
+            f"{subject} {verb} {obj}, according to people familiar with story {story_no}, sentence {k}."
+            for k in range(1 + rng.randrange(5))
+        )
+        picked = [] if rng.random() < 0.2 else rng.sample(WEEK_THEMES, 1 + rng.randrange(3))
+        tags = [tag(t, round(3 + rng.random() * 6, 2), obj.split()[0], subject.split()[-1]) for t in picked]
+        out.append(item(f"wk-{n:04d}", title, moment.strftime("%Y-%m-%dT%H:%M:00Z"), feed=feed,
+                        themes=tags, story=f"story-{story_no}", summary=summary, read=rng.random() < 0.3))
+    return out
