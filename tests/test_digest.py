@@ -444,3 +444,50 @@ def test_plain_items_are_all_exported_once_over_the_fortnight(tmp_path: Path) ->
         assert seen == {i["id"] for i in plain_items()}
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Optional parts: evidence, stars, front matter; ledes
+
+
+def test_evidence_and_stars_only_when_asked(store) -> None:
+    plain = digest_of(store)
+    assert "evidence:" not in plain.text and "★" not in plain.text
+    marked = digest_of(store, evidence=True, stars=True)
+    assert "- ★ [Cloud providers ration H200 allocation" in marked.text
+    assert "evidence: “H200”, “allocation”, “lead times”" in marked.text
+    check_structure(marked.text, h2=["The day in five", "Theme pulse", *theme_titles(*DAY_SECTIONS), "Other"],
+                    stories=marked.stories)
+
+
+def test_front_matter_is_yaml_a_notes_vault_can_file(store) -> None:
+    import json
+
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    digest = digest_of(store, front_matter=True, unread=True)
+    tokens = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).parse(digest.text)
+    assert tokens[0].type == "front_matter"
+    fields = dict(line.split(": ", 1) for line in tokens[0].content.splitlines())
+    assert fields["start"] == fields["end"] == "2026-11-20"
+    # every other value is a JSON scalar or list, which YAML reads the same way
+    values = {k: json.loads(v) for k, v in fields.items() if k not in ("start", "end")}
+    assert values["filter"] == "unread items" and values["query"] == "@2026-11-20 ?"
+    assert values["items"] == digest.matched and values["listed"] == digest.stories
+    assert values["themes"][:2] == ["compute-bottleneck", "export-controls"] and values["since_last"] is False
+    assert digest.text.split("---\n", 2)[2].lstrip("\n") == digest_of(store, unread=True).text
+
+
+@pytest.mark.parametrize(("summary", "expected"), [
+    ("One claim. Then more.", "One claim."),
+    ("The U.S. rules bite. More.", "The U.S. rules bite."),
+    ("Same title. The real lede here.", "The real lede here."),
+    ("Same title continues without a stop", "Same title continues without a stop"),
+    ("word " * 80, " ".join(["word"] * 39) + "…"),  # 199 characters at most, never half a word
+    ("Ships rose. The post Ships rose appeared first on Wire.", "Ships rose."),
+    ("Text [\u2026]", "Text"),
+    ("", ""),
+])
+def test_lede_is_one_clean_sentence_cut_at_a_word(summary: str, expected: str) -> None:
+    got = lede({"title": "Same title", "summary": summary})
+    assert got == expected and len(got) <= 200
