@@ -247,13 +247,15 @@ def lede(item: Mapping[str, Any], limit: int = LEDE_MAX) -> str:
     """One plain sentence of the item's summary (at most ``limit`` characters), or "".
 
     Cleaned: whitespace collapsed, control characters dropped, feed boilerplate ("The post ...
-    appeared first on ...", "[…]", "Read more") removed, and a summary that only repeats the
-    title gives nothing. Cut at the first sentence end, else at a word. Not escaped: the
+    appeared first on ...", "[…]", "Read more") removed, a title repeated at its start dropped,
+    and an untitled item (shown by its summary already) gives nothing. Cut at the first sentence end, else at a word. Not escaped: the
     caller escapes it for its medium.
     """
+    title = one_line(str(item.get("title") or ""))
+    if not title:
+        return ""  # an untitled item is already shown by its summary's start
     text = one_line(str(item.get("summary") or ""))
     text = _BOILERPLATE.sub("", text).strip()
-    title = one_line(str(item.get("title") or ""))
     if title and text.casefold().startswith(title.casefold()) and text[len(title):][:1] in ("", ".", ":", "!", "?", "—", "–", "|"):
         text = text[len(title):].lstrip(" .:!?–—|")  # the summary only repeats the title first
     if len(text) < 3:

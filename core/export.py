@@ -178,7 +178,8 @@ def describe(req: ExportRequest, themes: "ThemeSet") -> str:
             parts.append("from sources matching " + " or ".join(f"“{s}”" for s in q.sources))
         if q.exclude_regexes:
             parts.append("hiding titles or summaries matching " + " or ".join(f"“{r.source}”" for r in q.exclude_regexes))
-        parts += [f"published in the last {n}{u}" for n, u in q.relative]
+        units = {"h": "hour", "d": "day", "w": "week", "m": "month", "y": "year"}
+        parts += [f"published in the last {n} {units[u]}{'' if n == 1 else 's'}" for n, u in q.relative]
     if req.min_score is not None:
         parts.append(f"best theme score at least {req.min_score:g}")
     if not parts and not adjectives:

@@ -491,3 +491,17 @@ def test_front_matter_is_yaml_a_notes_vault_can_file(store) -> None:
 def test_lede_is_one_clean_sentence_cut_at_a_word(summary: str, expected: str) -> None:
     got = lede({"title": "Same title", "summary": summary})
     assert got == expected and len(got) <= 200
+
+
+def test_the_app_s_search_is_stated_in_words_and_as_a_dated_query(store) -> None:
+    """``/+gray-market @2w =wire`` in the app: the scope names it; the query gets real days."""
+    from briefing.query import parse_query
+
+    query = parse_query("+gray-market @2w =wire broker", list(load_builtin().ids))
+    digest = digest_of(store, start=date(2026, 11, 7), end=DAY, query=query)
+    assert ("items carrying The gray market, containing “broker”, from sources matching “wire”, "
+            "published in the last 2 weeks") in digest.text
+    assert "query: `broker +gray-market @2026-11-06..2026-11-20 =wire`" not in digest.text  # clipped to the range
+    assert "query: `broker +gray-market @2026-11-07..2026-11-20 =wire`" in digest.text
+    assert digest.item_ids == ("w-broker",)
+    assert "| The gray market | 1 |" in digest.text and "| Enforcement | 1 |" in digest.text
