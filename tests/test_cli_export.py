@@ -128,8 +128,9 @@ def test_since_last_counts_only_digests_written_to_a_file(home: Path, capsys) ->
 def test_a_preview_then_a_since_last_export_keeps_every_new_item(home: Path, capsys) -> None:
     code, preview, _ = export(capsys, "--query", "H20", "-o", "-")
     assert code == 0 and "Orders for throttled H20 parts" in preview
-    code, _, _ = export(capsys, "--query", "H20", "--dry-run")
-    assert code == 0 and list(Path.cwd().iterdir()) == [] and sent_log(home) == []
+    code, out, err = export(capsys, "--query", "H20", "--dry-run")
+    assert code == 0 and out == "" and list(Path.cwd().iterdir()) == [] and sent_log(home) == []
+    assert "dry run: would write " + str(Path.cwd() / "chipwire-digest-2026-11-20.md") in err
     code, _, _ = export(capsys, "--since-last", "--all", "-o", "sent.md")
     assert code == 0
     assert "Orders for throttled H20 parts" in (Path.cwd() / "sent.md").read_text(encoding="utf-8")

@@ -176,30 +176,31 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     now = ctx.now()
     request = _request(args, ctx, now)
-    target = None if args.dry_run else _target(args.output, request.label)
-    if target is not None and target.exists() and not args.force:  # fail before any work
+    target = _target(args.output, request.label)
+    if not args.dry_run and target is not None and target.exists() and not args.force:  # fail before any work
         raise CliError(f"{target} already exists; use --force to overwrite it or -o to choose another file")
     rules, warning = load_ignore_rules(ctx.paths.ignore_file)
     if warning:
         ctx.warn(warning)
     if not ctx.paths.db_dir.exists():  # a wrong --home should not silently make an empty store
         raise CliError(f"nothing is stored in {ctx.paths.root} yet; run 'chipwire refresh' first")
-    sent = args.record or (target is not None and args.output != "-")
+    sent = args.record or (target is not None and not args.dry_run)  # written to a file, or asked to count
     # A preview only reads: a read-only store takes no writer lock (a refresh may hold it).
     store = ctx.open_store(readonly=not sent)
     digest = export.build(store, ctx.themes(), request, now=now, ignore=rules)
-    where = "nothing (dry run)" if args.dry_run else str(target) if target is not None else "stdout"
+    where = str(target) if target is not None else "stdout"
     if args.dry_run:
-        pass
-    elif target is None:
-        _to_stdout(ctx.out, digest.text)
-    else:
+        pass  # a preview of what would be written: nothing is
+    elif target is not None:
         write_output(target, digest.text, force=args.force)
+    else:
+        _to_stdout(ctx.out, digest.text)
     if sent and digest.item_ids:
         from store import StoreError
 
         try:
-            export.record(store, digest, at=now, file=str(target.absolute()) if target is not None else "-")
+            written = target is not None and not args.dry_run
+            export.record(store, digest, at=now, file=str(target.absolute()) if written else "-")
         except StoreError as exc:
             ctx.warn(f"the digest was written but not recorded for --since-last: {exc}")
             return 1
@@ -209,9 +210,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 def _report(args: argparse.Namespace, digest: "Digest", where: str, sent: bool, size: int) -> str:
     """The one stderr line: where it went, what it lists, and whether it counts as sent."""
+    verb = "dry run: would write" if args.dry_run else "wrote"
     if args.since_last and not digest.item_ids:
-        return f"nothing new since the last sent digest; wrote {where}"
-    verb = "would write" if args.dry_run else "wrote"
+        return f"nothing new since the last sent digest; {verb} {where}"
     more = f", {digest.more} more behind 'more' lines" if digest.more else ""
     text = f"{verb} {where} ({digest.stories} stories, {len(digest.item_ids)} items{more}, {size / 1024:.1f} KB)"
     if not sent:
