@@ -591,14 +591,14 @@ class Services:
         return day, f"No items on or before {day.isoformat()} (the first is {days[0].isoformat()})."
 
     def export(self, view: BriefingView, *, start: date | None = None, end: date | None = None) -> Path:
-        """Write the Markdown digest of the view (or of ``start..end``) to the exports folder.
+        """Write the Markdown digest of the view (or of ``start..end``) and remember it as sent.
 
-        Goes through ``briefing.digest.build_digest`` like ``chipwire export``, so a digest from
-        the app and from the CLI look the same; the view's theme filter, unread-only and query
-        carry over when exporting the view itself. An existing file of the same range gets a
-        numbered sibling rather than being overwritten.
+        The digest is :func:`core.export.build`, like ``chipwire export``'s; the view's theme
+        filter, unread-only and query carry over when exporting the view itself. It goes to
+        the exports folder (the current folder in a demo, whose home is removed on quit),
+        under a numbered sibling name rather than over an earlier digest.
         """
-        from briefing.digest import build_digest, range_label, record_export
+        from core import export
 
         req = view.request
         whole_view = start is None or end is None
@@ -613,25 +613,15 @@ class Services:
                 query = parse_query(req.query, self.theme_ids)
             except QueryError:
                 query = None
-        week = whole_view and req.weekly and view.searched is None
+        request = export.ExportRequest(
+            start=start, end=end, week=whole_view and req.weekly and view.searched is None,
+            theme_ids=(req.theme,) if whole_view and req.theme else (),
+            unread=whole_view and req.unread_only, query=query, tz=self.export_zone(),
+        )
         with self.lock:
-            digest = build_digest(
-                self.store,
-                self.themes,
-                start=start,
-                end=end,
-                now=self.clock(),
-                theme_ids=[req.theme] if whole_view and req.theme else None,
-                unread=whole_view and req.unread_only,
-                query=query,
-                ignore=self.ignore_rules(),
-                week=week,
-                tz=self.export_zone(),
-            )
-        from core.digest_file import write_new
-
-        # Named like `chipwire export`'s files; written atomically, never over another digest.
-        path = write_new(self.paths.exports_dir, range_label(start, end, week=week), digest.text)
+            digest = export.build(self.store, self.themes, request, now=self.clock(), ignore=self.ignore_rules())
+        folder = export.export_folder(self.paths.exports_dir, demo=self.demo)
+        path = export.write_to_folder(folder, digest)
         with self.lock:
-            record_export(self.store, digest, at=self.clock(), file=str(path))
+            export.record(self.store, digest, at=self.clock(), file=str(path))
         return path

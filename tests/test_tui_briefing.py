@@ -509,7 +509,7 @@ async def test_the_export_key_writes_item_times_in_the_configured_zone(home):
         await settle(pilot)
     [digest] = sorted(home.exports_dir.glob("*.md"))
     body = digest.read_text(encoding="utf-8")
-    assert "2025-11-28 17:00 CST" in body  # a1, published 09:00 UTC
+    assert "2025-11-28 16:00 CST" in body  # a3, published 08:00 UTC (only leads show a time now)
 
 
 async def test_open_says_so_when_no_browser_could_be_started(home):
