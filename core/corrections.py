@@ -128,9 +128,12 @@ def relabel(
         store.save_correction(item_id, None)  # the item was pruned: only the judgement remains
         return LabelResult(None, None, 0)
     when = now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    correction = amend(previous, item, add=add, reject=reject, confirm=confirm, clear=clear, when=when)
     tagger = _tagger(themes)
     raw = tagger.tag(item.get("title", ""), item.get("summary", ""))
+    given = {t["id"] for t in raw}  # "+theme" on a theme the tagger gave is a confirmation
+    confirm = [*confirm, *(t for t in add if t in given)]
+    add = [t for t in add if t not in given]
+    correction = amend(previous, item, add=add, reject=reject, confirm=confirm, clear=clear, when=when)
     final = tuple(t["id"] for t in apply(raw, correction, direct=True))
     correction = replace(correction, themes=final)
     store.save_correction(item_id, None if correction.empty else correction.to_json())
