@@ -137,13 +137,18 @@ def relabel(
     final = tuple(t["id"] for t in apply(raw, correction, direct=True))
     correction = replace(correction, themes=final)
     store.save_correction(item_id, None if correction.empty else correction.to_json())
-    changed = _spread(store, tagger, item)
+    reach = CorrectionBook([c for c in (previous, correction) if c is not None])
+    changed = _spread(store, tagger, item, reach)
     current = store.get(item_id)
     return LabelResult(current, None if correction.empty else correction, max(0, changed - 1))
 
 
-def _spread(store: "Store", tagger: Any, item: dict) -> int:
-    """Re-tag the item and every stored item within reach of its correction; returns how many changed."""
+def _spread(store: "Store", tagger: Any, item: dict, reach: CorrectionBook) -> int:
+    """Re-tag the item and the stored items its old or new correction reaches; returns how many changed.
+
+    Only those: items nobody corrected keep their stored tags untouched (whatever else put
+    them there), so a judgement on one item never reshuffles the rest of the week.
+    """
     retag = retagger(tagger, load_book(store))
     try:
         day = date.fromisoformat(str(item.get("published", ""))[:10])
@@ -153,9 +158,10 @@ def _spread(store: "Store", tagger: Any, item: dict) -> int:
     hi = (day + timedelta(days=SPREAD_DAYS)).isoformat() if day else ""
 
     def within(candidate: dict) -> dict | None:
-        published = str(candidate.get("published", ""))[:10]
-        if candidate["id"] != item["id"] and not (day and lo <= published <= hi):
-            return None
+        if candidate["id"] != item["id"]:
+            published = str(candidate.get("published", ""))[:10]
+            if not (day and lo <= published <= hi) or reach.match(candidate) is None:
+                return None
         return retag(candidate)
 
     months: Iterable[str] = _months_around(day, SPREAD_DAYS) if day else {str(item.get("published", ""))[:7]}

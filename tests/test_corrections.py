@@ -169,3 +169,33 @@ def test_newer_schema_is_refused(tmp_path):
     (db / "corrections.json").write_text(json.dumps({"_meta": {"schema": 99}, "corrections": {}}))
     with pytest.raises(StoreError, match="newer chipwire"):
         store.corrections()
+
+
+# -- relabel: the store, the tagger and the book together -------------------------------------
+
+
+def test_relabel_reaches_the_story_and_leaves_everything_else_alone(tmp_path):
+    from datetime import datetime, timezone
+
+    from briefing.themes import load_builtin
+    from core.corrections import UnknownItem, relabel
+
+    now = datetime(2026, 3, 3, tzinfo=timezone.utc)
+    hand = [{"id": "fragmentation", "score": 1.0, "evidence": ["set by hand"]}]
+    store = Store.open(tmp_path / "db")
+    store.upsert_items([
+        item("a", themes=list(TAGS)),
+        item("b", title="Second outlet on the Penang accelerator case", story="a", themes=list(hand)),
+        item("c", title="Unrelated packaging plant opens", themes=list(hand)),
+    ], now=now)
+    store.commit()
+    result = relabel(store, load_builtin(), "a", add=["compute-geopolitics"], reject=["gray-market"], now=now)
+    assert result.spread == 1
+    assert [t["id"] for t in result.item["themes"]][0] == "compute-geopolitics"
+    assert "gray-market" not in [t["id"] for t in result.item["themes"]]
+    sibling = store.get("b")
+    assert sibling["themes"][0]["evidence"] == [f"as you corrected \u201c{TITLE}\u201d"]
+    assert sibling["correction"]["item"] == "a"
+    assert store.get("c")["themes"] == hand  # nobody corrected it: its tags are not recomputed
+    with pytest.raises(UnknownItem):
+        relabel(store, load_builtin(), "nope", reject=["gray-market"], now=now)
