@@ -24,6 +24,7 @@ When several corrections match, the most recent one wins. Applied themes carry
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -212,14 +213,26 @@ class CorrectionBook:
         self.by_id = {c.item_id: c for c in live}
         self.by_story = {c.story: c for c in live if c.story}
         self._entries: list[_Entry] = []
-        self._postings: dict[str, list[int]] = {}
+        self._postings: dict[tuple[frozenset[str], str], list[int]] = {}
         for c in live:
             tokens, text, digits = _title_key(c.title)
-            if len(tokens) < MIN_TOKENS:
-                continue
-            self._entries.append(_Entry(c, tokens, text, digits, _moment(c.published)))
-            for token in tokens:
-                self._postings.setdefault(token, []).append(len(self._entries) - 1)
+            if len(tokens) >= MIN_TOKENS:
+                self._entries.append(_Entry(c, tokens, text, digits, _moment(c.published)))
+        # Prefix filtering (as in briefing.stories): with tokens in one global order, rarest
+        # first, two sets with Jaccard >= t share a token among each one's first
+        # len - ceil(t * len) + 1 tokens. Only those are indexed and probed, so words every
+        # headline shares ("chip", "china") never make each item meet every correction.
+        self._freq: dict[str, int] = {}
+        for entry in self._entries:
+            for token in entry.tokens:
+                self._freq[token] = self._freq.get(token, 0) + 1
+        for index, entry in enumerate(self._entries):
+            for token in self._prefix(entry.tokens):  # keyed by the model numbers too: they must agree
+                self._postings.setdefault((entry.digits, token), []).append(index)
+
+    def _prefix(self, tokens: frozenset[str]) -> list[str]:
+        ordered = sorted(tokens, key=lambda t: (self._freq.get(t, 0), t))
+        return ordered[: len(ordered) - math.ceil(MIN_JACCARD * len(ordered)) + 1]
 
     def __bool__(self) -> bool:
         return bool(self.by_id)
@@ -253,8 +266,8 @@ class CorrectionBook:
         window = timedelta(days=SPREAD_DAYS)
         from rapidfuzz.fuzz import token_set_ratio
 
-        for token in tokens:
-            for index in self._postings.get(token, ()):
+        for token in self._prefix(tokens):
+            for index in self._postings.get((digits, token), ()):
                 if index in seen:
                     continue
                 seen.add(index)
@@ -263,8 +276,6 @@ class CorrectionBook:
                     continue
                 shared = len(tokens & entry.tokens)
                 if shared / (len(tokens) + len(entry.tokens) - shared) < MIN_JACCARD:
-                    continue
-                if digits != entry.digits:
                     continue
                 if token_set_ratio(text, entry.text, score_cutoff=TITLE_THRESHOLD) < TITLE_THRESHOLD:
                     continue

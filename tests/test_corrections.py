@@ -199,3 +199,46 @@ def test_relabel_reaches_the_story_and_leaves_everything_else_alone(tmp_path):
     assert store.get("c")["themes"] == hand  # nobody corrected it: its tags are not recomputed
     with pytest.raises(UnknownItem):
         relabel(store, load_builtin(), "nope", reject=["gray-market"], now=now)
+
+
+def test_the_indexed_title_match_finds_exactly_what_comparing_every_pair_finds():
+    """The prefix index is only a shortcut: it must neither miss nor add a near-identical pair."""
+    import random
+
+    from rapidfuzz.fuzz import token_set_ratio
+
+    from briefing import corrections as mod
+    from briefing.stories import normalise_title
+
+    rng = random.Random(3)
+    words = "chip rule broker court fab wafer cluster licence tariff probe memory board server cloud".split()
+
+    def title() -> str:
+        return " ".join(rng.sample(words, rng.randint(3, 8))) + (f" h{rng.randint(1, 3)}00" if rng.random() < .3 else "")
+
+    book_items = [item(f"c{n}", title=title(), story=f"c{n}") for n in range(150)]
+    book = CorrectionBook([amend(None, i, reject=["export-controls"], when=f"w{n:03d}") for n, i in enumerate(book_items)])
+    probes = [item(f"p{n}", title=title(), story=f"p{n}") for n in range(300)]
+    probes += [item(f"r{n}", title=i["title"] + " extra", story=f"r{n}") for n, i in enumerate(book_items[:40])]
+
+    def brute(probe: dict) -> str | None:
+        a = normalise_title(probe["title"])
+        best = None
+        for c in book.by_id.values():
+            b = normalise_title(c.title)
+            sa, sb = set(a), set(b)
+            if len(sa) < mod.MIN_TOKENS or len(sb) < mod.MIN_TOKENS:
+                continue
+            if len(sa & sb) / len(sa | sb) < mod.MIN_JACCARD:
+                continue
+            if {t for t in sa if not t.isalpha()} != {t for t in sb if not t.isalpha()}:
+                continue
+            if token_set_ratio(" ".join(a), " ".join(b)) < mod.TITLE_THRESHOLD:
+                continue
+            if best is None or c.when > best.when:
+                best = c
+        return best.item_id if best else None
+
+    found = [(m[0].item_id if (m := book.match(p)) else None) for p in probes]
+    assert found == [brute(p) for p in probes]
+    assert sum(f is not None for f in found) >= 40  # the re-posts, at least
