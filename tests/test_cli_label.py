@@ -146,6 +146,8 @@ def test_unknown_theme_and_unknown_item_are_usage_errors(home: Path, server: Fau
     one = server.register_feed("/one.xml", rss("One", [("one/1", CASE, CASE_TEXT, "Fri, 20 Nov 2026 10:00:00 GMT")]))
     assert cli(home, "feeds", "add", one).returncode == 0
     assert cli(home, "refresh").returncode == 0
+    shown = cli(home, "label", "urn:one/1")  # no changes: show the themes, store nothing
+    assert shown.returncode == 0 and shown.stdout.startswith(CASE) and "themes:" in shown.stdout
     r = cli(home, "label", "urn:one/1", "+gray")
     assert r.returncode == 2 and "unknown theme 'gray'" in r.stderr and "gray-market" in r.stderr
     assert r.stderr.count("\n") == 1
