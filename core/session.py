@@ -412,6 +412,26 @@ class Services:
                             item["starred"] = starred
             self._day_counts = None
 
+    def label(self, item_id: str, *, add: Iterable[str] = (), reject: Iterable[str] = (),
+              confirm: Iterable[str] = ()) -> tuple[dict | None, int]:
+        """Record the person's theme correction of one item (a worker call: it writes the store).
+
+        Re-tags what the correction reaches (its story, near-identical items) and drops the
+        caches so the next view shows it. Returns (the item as stored now, how many others changed).
+        """
+        from core.corrections import relabel
+
+        with self.lock:
+            tagger = getattr(self, "_label_tagger", None)
+            if tagger is None or tagger.themeset is not self.themes:
+                from briefing.tagger import Tagger
+
+                tagger = self._label_tagger = Tagger(self.themes)
+            result = relabel(self.store, tagger, item_id, add=list(add), reject=list(reject),
+                             confirm=list(confirm), now=self.clock())
+        self.invalidate()
+        return result.item, result.spread
+
     def invalidate(self) -> None:
         """Forget cached items and counts (after a refresh wrote new items)."""
         with self._cache_lock:

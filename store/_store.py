@@ -9,6 +9,7 @@ Layout of ``db/`` (see docs/ARCHITECTURE.md):
   and per-feed totals, each stamped with the sigs of the items/flags files they were counted from.
 - ``meta.json``: meta values (schema, last refresh, themes digest, export memory...).
 - ``recent.json``: per feed, the ids of its last two fetches -> month (see ``upsert_items``).
+- ``corrections.json``: the person's theme corrections, never pruned (see ``_corrections.py``).
 - ``.lock``: the writer lock (fcntl.flock, holder's pid inside).
 
 Consistency model: each file is replaced atomically, and a commit writes items -> flags -> meta ->
@@ -34,6 +35,7 @@ from typing import Any
 
 from ._atomic import atomic_write_json, clean_temp_files, dump_json
 from ._cache import META_FILE, RECENT_FILE, DiskCache, sig_list
+from ._corrections import CorrectionsFile
 from ._errors import StoreError, StoreLocked
 from ._lock import WriterLock
 from ._month import FlagsMonth, ItemsMonth, flags_path, items_path
@@ -55,7 +57,7 @@ class UpsertResult:
     unchanged: int = 0
 
 
-class Store(DiskCache):
+class Store(CorrectionsFile, DiskCache):
     """Per-month TinyDB archive of items with flags, feed states, counters and meta.
 
     Thread-safe (one RLock guards all in-memory state; the TUI calls in from worker threads).
@@ -479,8 +481,11 @@ class Store(DiskCache):
             self._write_state()
         return removed
 
-    def rewrite_items(self, fn: Callable[[dict], dict | None]) -> int:
+    def rewrite_items(self, fn: Callable[[dict], dict | None], *, months: Iterable[str] | None = None) -> int:
         """Rewrite stored items month by month (e.g. retagging); returns how many changed.
+
+        ``months`` ("YYYY-MM") limits the months read, for a change that can only touch a few
+        (a correction spreads within days of its item).
 
         ``fn`` gets a private copy of each item (flags merged) and returns the new item, or None
         to leave it. ``id``, ``published``, ``fetched`` and flags cannot be changed this way, and
@@ -489,8 +494,11 @@ class Store(DiskCache):
         """
         self._check_writable()
         changed = 0
+        only = None if months is None else set(months)
         with self._mutex, self._writing():
             for m in self._disk_months():
+                if only is not None and m not in only:
+                    continue
                 im = self._month(m, fresh=True)
                 fm = self._flags(m, fresh=True)
                 updates = {}
@@ -639,7 +647,7 @@ class Store(DiskCache):
                         loader()
                     except StoreError as exc:
                         problems.append(exc)
-            for reader in (self._read_recent, self._read_meta):
+            for reader in (self._read_recent, self._read_meta, self._read_corrections):
                 try:
                     reader()
                 except StoreError as exc:

@@ -612,6 +612,8 @@ def _refresh_locked(
 
     if parsed_items:
         assign_item_stories(store, parsed_items)
+        from core.corrections import apply_stored_corrections  # the person's word outranks the tagger
+        apply_stored_corrections(store, parsed_items)
         # The parser built these from JSON types and nothing here touches them again: no copy.
         result = store.upsert_items(parsed_items, now=now, owned=True)
         report.new_ids = list(result.new)
@@ -833,23 +835,10 @@ def ensure_tags_current(store: "Store", themes: "ThemeSet") -> int:
 
 
 def retag_all(store: "Store", themes: "ThemeSet") -> int:
-    """Recompute ``themes`` and ``entities`` of every stored item (month by month)."""
-    from briefing.entities import extract_entities
-    from briefing.tagger import Tagger
+    """Recompute ``themes`` and ``entities`` of every stored item (month by month), corrections kept."""
+    from core.corrections import load_book, retagger
 
-    tagger = Tagger(themes)
-
-    def retag(item: dict) -> dict | None:
-        new_themes = tagger.tag(item.get("title", ""), item.get("summary", ""))
-        new_entities = extract_entities(item.get("title", ""), item.get("summary", ""))
-        if new_themes == item.get("themes") and new_entities == item.get("entities"):
-            return None
-        item = dict(item)
-        item["themes"] = new_themes
-        item["entities"] = new_entities
-        return item
-
-    return store.rewrite_items(retag)
+    return store.rewrite_items(retagger(themes, load_book(store)))
 
 
 def run_new_items_hook(argv: list[str], paths: HomePaths, new_items: list[dict]) -> str | None:

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "themes_cmd",
     "tag_cmd",
     "retag_cmd",
+    "label_cmd",
     "export_cmd",
     "store_cmd",
 )

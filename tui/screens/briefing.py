@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from tui import keymap
 from core.session import OTHER, REFRESH_BUSY, BriefingView, RefreshBusy, Services, ViewRequest
+from tui.screens.theme_corrections import ThemeCorrections
 from tui.widgets.analysis_pane import AnalysisPane
 from tui.widgets.header_bar import HeaderBar, HeaderInfo
 from tui.widgets.refresh_bar import RefreshBar
@@ -116,7 +117,7 @@ def _is_web_link(link: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-class BriefingScreen(Screen):
+class BriefingScreen(ThemeCorrections, Screen):
     """Theme column | story list | analysis pane, with header, refresh bar, search and footer."""
 
     BINDINGS = keymap.bindings("briefing")
