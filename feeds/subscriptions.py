@@ -109,21 +109,36 @@ _UNIT_SECONDS = {
 }
 
 
+#: Longest ``min_interval`` (a year): a larger one overflows the dates computed from it downstream.
+MAX_INTERVAL = 365 * 86400
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """``repr`` for a message, cut short: a value from a config file may be any size."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return f"a number with more than {limit} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_interval(value: Any) -> int:
     """Parse a duration: an integer of seconds, or text like ``"90"``, ``"30m"``, ``"2h"``, ``"1h30m"``.
 
     Shared by ``feeds.toml`` (``min_interval``) and ``config.toml`` so both accept one grammar.
+    The range is the caller's to check (see :data:`MAX_INTERVAL`); text is refused past 40
+    characters, so no message or ``int()`` ever meets a thousand-digit number.
 
     Raises:
         ValueError: with a message that shows the accepted forms.
     """
+    wrong = f"expected a duration like \"30m\", \"2h\", \"1d\" or seconds, got {short_repr(value)}"
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration like \"30m\", \"2h\", \"1d\" or seconds, got {value!r}")
+        raise ValueError(wrong)
     if isinstance(value, int):
         if value < 0:
-            raise ValueError(f"a duration cannot be negative (got {value})")
+            raise ValueError(f"a duration cannot be negative (got {short_repr(value)})")
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 40:
         text = value.strip()
         if text.isdigit():
             return int(text)
@@ -137,7 +152,7 @@ def parse_interval(value: Any) -> int:
             pos = m.end()
         if compact and pos == len(compact):
             return total
-    raise ValueError(f"expected a duration like \"30m\", \"2h\", \"1d\" or seconds, got {value!r}")
+    raise ValueError(wrong)
 
 
 def validate_url(url: str) -> str:
@@ -259,6 +274,8 @@ def parse_subscriptions(text: str, path: Path | str = "feeds.toml") -> list[Subs
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, exc) from None
+    except ValueError:  # int() refusing a number of over 4300 digits
+        raise ConfigError(path, None, "invalid TOML: a number with thousands of digits") from None
     layout = _Layout(text)
     for key in data:
         if key != "feed":
@@ -319,6 +336,8 @@ def _subscription(block: dict[str, Any], index: int, layout: "_Layout", path: Pa
     if "min_interval" in block:
         try:
             interval = parse_interval(block["min_interval"])
+            if interval > MAX_INTERVAL:
+                raise ValueError(f"at most a year ({MAX_INTERVAL} seconds), got {short_repr(interval)}")
         except ValueError as exc:
             raise fail("min_interval", f"bad min_interval: {exc}") from None
     return Subscription(url=url, enabled=block.get("enabled", True), min_interval=interval, **values)

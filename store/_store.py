@@ -456,7 +456,10 @@ class Store(DiskCache):
         Starred items are kept forever. Only months that can hold old items are loaded.
         """
         self._check_writable()
-        cutoff = (now.date() - timedelta(days=keep_days)).isoformat()
+        try:
+            cutoff = (now.date() - timedelta(days=keep_days)).isoformat()
+        except OverflowError:  # a cutoff before year 1: nothing is that old
+            return 0
         removed = 0
         with self._mutex, self._writing():
             for m in self._disk_months():
