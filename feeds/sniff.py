@@ -162,7 +162,9 @@ def decode_body(body: bytes, charset: str | None = None) -> tuple[str, str, str 
     Order: a BOM; BOM-less UTF-16/32 by zero-byte pattern; pure ASCII; valid UTF-8 (even under
     a single-byte label — Latin-1 text is essentially never valid UTF-8, the reverse mistake
     is common); the HTTP charset, then the XML declaration, each only if the bytes decode
-    strictly; finally cp1252, then Latin-1, which cannot fail.
+    strictly; a single-byte or UTF-8 label the bytes break is kept, its bad bytes read as
+    windows-1252 (what feedparser does for Latin-1 under a utf-8 label); a broken multibyte label
+    gets replacement characters; with no label, cp1252, then Latin-1, which cannot fail.
 
     Returns ``(text, codec_used, note)``; ``note`` explains a repair worth a warning.
     """
@@ -201,8 +203,17 @@ def decode_body(body: bytes, charset: str | None = None) -> tuple[str, str, str 
         return text, "utf-8", f"declared {labels[0]} but the bytes are UTF-8"
     except UnicodeDecodeError:
         pass
+    if candidates and candidates[0] not in _MULTIBYTE:
+        # A single-byte label or UTF-8 the bytes do not honour: by far the commonest case is
+        # Latin-1/windows-1252 text under a utf-8 label. feedparser then reads windows-1252
+        # ("Café", not "Caf\ufffd"); so do we, byte by byte, so that real UTF-8 in the
+        # same body (a mixed feed) stays readable too.
+        return body.decode(candidates[0], errors=_CP1252_BYTES), candidates[0], (
+            f"declared {labels[0]} but some bytes are not; read those as windows-1252"
+        )
     if candidates:
-        # The label is probably right and a few bytes are damaged: keep the rest readable.
+        # A multibyte label (GBK, Shift_JIS...) with a few damaged bytes: the label is probably
+        # right, and no single-byte reading would keep the rest readable.
         return body.decode(candidates[0], errors="replace"), candidates[0], (
             f"invalid {candidates[0]} bytes replaced"
         )
@@ -218,6 +229,18 @@ def decode_body(body: bytes, charset: str | None = None) -> tuple[str, str, str 
         except UnicodeDecodeError:
             continue
     return body.decode("latin-1"), "latin-1", "no encoding declared; read as latin-1"
+
+
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: read the offending bytes as windows-1252 (Latin-1 where it has none)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(bytes((b,)).decode("cp1252", errors="ignore") or chr(b) for b in bad), exc.end
+
+
+_CP1252_BYTES = "chipwire.cp1252-bytes"
+codecs.register_error(_CP1252_BYTES, _cp1252_bytes)
 
 
 _DECL_ENCODING_ATTR = re.compile(r"""(<\?xml\b[^>]{0,200}?)\s+encoding\s*=\s*["'][^"']*["']""")
