@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import zlib
 from collections.abc import Mapping
 
 from feeds.parsed import FeedParseError
@@ -26,49 +25,24 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-_CHUNK = 256 * 1024
-_IN_CHUNK = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
 def gunzip_bounded(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Decompress gzip bytes (all members) without ever holding more than ``max_bytes``.
 
-    Feeds saved as ``.gz`` or served gzip-encoded twice arrive here still compressed. A
-    1 GiB-of-zeros bomb is ~1 MB on the wire, so output is produced in ``max_length`` steps
-    and refused with "too-large" as soon as it passes the cap. Input is fed in small slices
-    of a memoryview: zlib copies whatever input it has not consumed (``unconsumed_tail``,
-    ``unused_data``), and with the whole body as input a stream of thousands of tiny members
-    would cost a copy of the remaining body per member.
+    Feeds saved as ``.gz`` or served gzip-encoded twice arrive here still compressed. The one
+    bounded gunzip is ``feeds._decode``'s (the HTTP path's), in its lenient whole-file mode;
+    here its errors become the parser's "too-large" and "malformed".
     """
-    out = bytearray()
-    view = memoryview(body)
-    pos = 0
-    d = zlib.decompressobj(wbits=31)
-    pending: bytes = b""
-    while True:
-        if d.unconsumed_tail:
-            chunk: bytes | memoryview = d.unconsumed_tail
-        elif pending:
-            chunk, pending = pending, b""
-        elif pos < len(view):
-            chunk = view[pos : pos + _IN_CHUNK]
-            pos += _IN_CHUNK
-        else:
-            break  # input exhausted (a truncated last member keeps what it produced)
-        try:
-            piece = d.decompress(chunk, _CHUNK)
-        except zlib.error as exc:
-            if out:
-                break  # junk or padding after good members: keep the good part
-            raise FeedParseError("malformed", f"broken gzip data: {exc}") from None
-        out += piece
-        if len(out) > max_bytes:
-            raise FeedParseError("too-large", f"decompressed feed exceeds {max_bytes:,} bytes")
-        if d.eof:
-            pending = d.unused_data  # at most one input slice
-            d = zlib.decompressobj(wbits=31)
-    return bytes(out)
+    from feeds._decode import DecodeError, TooLarge, gunzip_bounded as _gunzip
+
+    try:
+        return _gunzip(body, max_bytes)
+    except TooLarge:
+        raise FeedParseError("too-large", f"decompressed feed exceeds {max_bytes:,} bytes") from None
+    except DecodeError as exc:
+        raise FeedParseError("malformed", f"broken gzip data: {exc}") from None
 
 
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:+-]+)""", re.I)
