@@ -150,11 +150,12 @@ def run_remove(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_import(args: argparse.Namespace, ctx: Context) -> int:
-    from feeds.opml import OpmlError, read_opml
+    from feeds.opml import Dropped, OpmlError, read_opml
     from feeds.subscriptions import ConfigError, save_subscriptions
 
+    dropped: list[Dropped] = []
     try:
-        incoming = read_opml(Path(args.file), allow_local=args.allow_local)
+        incoming = read_opml(Path(args.file), allow_local=args.allow_local, dropped=dropped)
     except OpmlError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
@@ -173,8 +174,22 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
         save_subscriptions(ctx.paths.feeds_file, subs)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
-    print(f"imported {added} feeds ({len(incoming) - added} already subscribed or duplicate)", file=ctx.out)
+    _say_dropped(ctx, args.file, dropped)
+    print(f"imported {added} feeds ({len(incoming) - added} already subscribed"
+          + (f", {len(dropped)} skipped" if dropped else "") + ")", file=ctx.out)
     return 0
+
+
+#: Skipped outlines named one by one; past this, a count (a hostile file may hold thousands).
+_DROPPED_SHOWN = 20
+
+
+def _say_dropped(ctx: Context, file: str, dropped: list) -> None:
+    """One warning line per outline left out of an import: where, what, why."""
+    for d in dropped[:_DROPPED_SHOWN]:
+        ctx.warn(f"{file} line {d.line}: skipped {d.url}: {d.reason}")
+    if len(dropped) > _DROPPED_SHOWN:
+        ctx.warn(f"{file}: {len(dropped) - _DROPPED_SHOWN} more outlines skipped")
 
 
 def _key(url: str) -> str:
