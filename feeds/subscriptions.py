@@ -40,6 +40,7 @@ __all__ = [
     "load_subscriptions",
     "normalise_url",
     "parse_interval",
+    "read_subscriptions",
     "remove_subscription",
     "save_subscriptions",
     "update_url",
@@ -247,6 +248,21 @@ def load_subscriptions(path: Path, *, create: bool = True) -> list[Subscription]
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
     return parse_subscriptions(_decode(raw, path), path)
+
+
+def read_subscriptions(path: Path) -> list[Subscription]:
+    """The file's subscriptions, or the curated defaults when it does not exist yet; never writes.
+
+    For read-only commands (``feeds list``, ``feeds export``): they must work on a read-only
+    home and leave it as it was, yet show the list a refresh would use.
+
+    Raises:
+        ConfigError: unreadable or invalid file.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return parse_subscriptions(default_feeds_text(), path)
+    return load_subscriptions(path, create=False)
 
 
 def _decode(raw: bytes, path: Path) -> str:

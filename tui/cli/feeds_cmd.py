@@ -39,10 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.set_defaults(func=run_export)
 
 
-def _load(ctx: Context):
-    from feeds.subscriptions import ConfigError, load_subscriptions
+def _load(ctx: Context, *, read_only: bool = False):
+    """feeds.toml's list; ``read_only`` (list, export) never creates the file: a missing one
+    reads as the curated defaults, so these commands work on a read-only home."""
+    from feeds.subscriptions import ConfigError, load_subscriptions, read_subscriptions
 
     try:
+        if read_only:
+            return read_subscriptions(ctx.paths.feeds_file)
         return load_subscriptions(ctx.paths.feeds_file)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
@@ -70,7 +74,7 @@ def normalise_source(source: str) -> str:
 
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:
-    subs = _load(ctx)
+    subs = _load(ctx, read_only=True)
     states: dict[str, dict] = {}
     counts: dict[str, int] = {}
     if ctx.paths.db_dir.exists():
@@ -104,7 +108,12 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
         state = r["status"] if r["enabled"] else "disabled"
         extra = f"  {r['message']}" if r["status"] == "error" and r["message"] else ""
         print(f"{state:>12}  {r['items']:>5}  {r['title'][:50]:<50}  {r['url']}{extra}", file=ctx.out)
-    print(f"{len(rows)} subscriptions in {ctx.paths.feeds_file}", file=ctx.err)
+    where = ctx.paths.feeds_file
+    if where.exists():
+        print(f"{len(rows)} subscriptions in {where}", file=ctx.err)
+    else:
+        print(f"{len(rows)} subscriptions: the defaults ({where} is written on the first refresh or add)",
+              file=ctx.err)
     return 0
 
 
@@ -201,7 +210,7 @@ def _key(url: str) -> str:
 def run_export(args: argparse.Namespace, ctx: Context) -> int:
     from feeds.opml import write_opml
 
-    text = write_opml(_load(ctx))
+    text = write_opml(_load(ctx, read_only=True))
     if not args.output or args.output == "-":
         ctx.out.write(text)
         return 0
