@@ -139,3 +139,24 @@ def test_cli_full_disk_is_one_line_naming_feeds_toml(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == f"chipwire: error: {home / 'feeds.toml'}: cannot write: File too large"
+
+
+def test_cli_refresh_on_a_full_disk_names_the_store_file(tmp_path: Path) -> None:
+    """The store keeps its own writer; its failed writes name their file too, in one line."""
+    home = tmp_path / "home"
+    home.mkdir()
+    feed = tmp_path / "big.xml"
+    items = "".join(f"<item><title>Story {n}</title><link>http://example.org/{n}</link><guid>g{n}</guid>"
+                    f"<description>{'wafer ' * 40}</description></item>" for n in range(200))
+    feed.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>')
+    (home / "feeds.toml").write_text(f'[[feed]]\nurl = "{feed}"\n', encoding="utf-8")
+    env = dict(os.environ, CHIPWIRE_HOME=str(home))
+    env.pop("CHIPWIRE_CONFIG", None)
+    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192)); from tui.cli import main; "
+            "sys.exit(main(['refresh']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"chipwire: error: {home / 'db'}") and last.endswith("File too large"), done.stderr
