@@ -28,8 +28,12 @@ import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; tomlkit is imported when a file is edited
+    import tomlkit
+    import tomlkit.items
 
 __all__ = [
     "ConfigError",
