@@ -54,11 +54,17 @@ def normalise_source(source: str) -> str:
     return str(path.resolve())
 
 
-def load_sources(paths: "HomePaths") -> list["Subscription"]:
-    """The subscriptions in feeds.toml (created with the default list on first use)."""
-    from feeds.subscriptions import ConfigError, load_subscriptions
+def load_sources(paths: "HomePaths", *, read_only: bool = False) -> list["Subscription"]:
+    """The subscriptions in feeds.toml (created with the default list on first use).
+
+    ``read_only`` never creates the file: a missing one reads as the curated defaults, so
+    listing and exporting work on a read-only home.
+    """
+    from feeds.subscriptions import ConfigError, load_subscriptions, read_subscriptions
 
     try:
+        if read_only:
+            return read_subscriptions(paths.feeds_file)
         return load_subscriptions(paths.feeds_file)
     except ConfigError as exc:
         raise SubscribeError(str(exc)) from None

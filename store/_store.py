@@ -95,6 +95,18 @@ class Store(CorrectionsFile, DiskCache):
         store._load_state()
         return store
 
+    @classmethod
+    def open_read_only(cls, db_dir: Path) -> "Store":
+        """Open for reading only: takes no lock, creates nothing, never writes.
+
+        For commands that only read (``items``, ``feeds list``, ``store info``, an export to
+        stdout): they work on a read-only home (a backup, another user's data) and never wait
+        for a refresh holding the writer lock. Reads see committed data only: every file is
+        replaced by an atomic rename, and another process's commit is picked up on the next
+        read. A missing ``db_dir`` reads as an empty store. Any write raises StoreError.
+        """
+        return cls.open(db_dir, readonly=True)
+
     def close(self) -> None:
         """Drop caches. Uncommitted writes are discarded: commit() is always explicit."""
         with self._mutex:
@@ -458,7 +470,10 @@ class Store(CorrectionsFile, DiskCache):
         Starred items are kept forever. Only months that can hold old items are loaded.
         """
         self._check_writable()
-        cutoff = (now.date() - timedelta(days=keep_days)).isoformat()
+        try:
+            cutoff = (now.date() - timedelta(days=keep_days)).isoformat()
+        except OverflowError:  # a cutoff before year 1: nothing is that old
+            return 0
         removed = 0
         with self._mutex, self._writing():
             for m in self._disk_months():

@@ -103,14 +103,19 @@ class Context:
         return self._settings
 
     def open_store(self, readonly: bool = False) -> "Store":
-        """Open the store once per invocation; store errors become exit code 3."""
+        """Open the store once per invocation; store errors become exit code 3.
+
+        ``readonly`` is for commands that only read: ``Store.open_read_only`` takes no lock and
+        writes nothing, so they work on a read-only home and never wait for a refresh.
+        """
         if self._store is None:
             from store import Store, StoreError
 
             if not readonly:
                 self.paths.ensure()
             try:
-                self._store = Store.open(self.paths.db_dir, readonly=readonly)
+                self._store = (Store.open_read_only(self.paths.db_dir) if readonly
+                               else Store.open(self.paths.db_dir))
             except StoreError as exc:
                 raise CliError(str(exc), code=3) from None
         return self._store

@@ -38,11 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.set_defaults(func=run_export)
 
 
-def _load(ctx: Context):
+def _load(ctx: Context, *, read_only: bool = False):
+    """feeds.toml's list; ``read_only`` (list, export) never creates the file (see load_sources)."""
     from core.subscribe import SubscribeError, load_sources
 
     try:
-        return load_sources(ctx.paths)
+        return load_sources(ctx.paths, read_only=read_only)
     except SubscribeError as exc:
         raise CliError(str(exc)) from None
 
@@ -58,7 +59,7 @@ def normalise_source(source: str) -> str:
 
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:
-    subs = _load(ctx)
+    subs = _load(ctx, read_only=True)
     states: dict[str, dict] = {}
     counts: dict[str, int] = {}
     if ctx.paths.db_dir.exists():
@@ -92,7 +93,12 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
         state = r["status"] if r["enabled"] else "disabled"
         extra = f"  {r['message']}" if r["status"] == "error" and r["message"] else ""
         print(f"{state:>12}  {r['items']:>5}  {r['title'][:50]:<50}  {r['url']}{extra}", file=ctx.out)
-    print(f"{len(rows)} subscriptions in {ctx.paths.feeds_file}", file=ctx.err)
+    where = ctx.paths.feeds_file
+    if where.exists():
+        print(f"{len(rows)} subscriptions in {where}", file=ctx.err)
+    else:
+        print(f"{len(rows)} subscriptions: the defaults ({where} is written on the first refresh or add)",
+              file=ctx.err)
     return 0
 
 
@@ -134,11 +140,12 @@ def run_remove(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_import(args: argparse.Namespace, ctx: Context) -> int:
-    from feeds.opml import OpmlError, read_opml
+    from feeds.opml import Dropped, OpmlError, read_opml
     from feeds.subscriptions import ConfigError, save_subscriptions
 
+    dropped: list[Dropped] = []
     try:
-        incoming = read_opml(Path(args.file), allow_local=args.allow_local)
+        incoming = read_opml(Path(args.file), allow_local=args.allow_local, dropped=dropped)
     except OpmlError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
@@ -157,8 +164,22 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
         save_subscriptions(ctx.paths.feeds_file, subs)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
-    print(f"imported {added} feeds ({len(incoming) - added} already subscribed or duplicate)", file=ctx.out)
+    _say_dropped(ctx, args.file, dropped)
+    print(f"imported {added} feeds ({len(incoming) - added} already subscribed"
+          + (f", {len(dropped)} skipped" if dropped else "") + ")", file=ctx.out)
     return 0
+
+
+#: Skipped outlines named one by one; past this, a count (a hostile file may hold thousands).
+_DROPPED_SHOWN = 20
+
+
+def _say_dropped(ctx: Context, file: str, dropped: list) -> None:
+    """One warning line per outline left out of an import: where, what, why."""
+    for d in dropped[:_DROPPED_SHOWN]:
+        ctx.warn(f"{file} line {d.line}: skipped {d.url}: {d.reason}")
+    if len(dropped) > _DROPPED_SHOWN:
+        ctx.warn(f"{file}: {len(dropped) - _DROPPED_SHOWN} more outlines skipped")
 
 
 def _key(url: str) -> str:
@@ -170,7 +191,7 @@ def _key(url: str) -> str:
 def run_export(args: argparse.Namespace, ctx: Context) -> int:
     from feeds.opml import write_opml
 
-    text = write_opml(_load(ctx))
+    text = write_opml(_load(ctx, read_only=True))
     if not args.output or args.output == "-":
         ctx.out.write(text)
         return 0
