@@ -688,6 +688,8 @@ def remove_subscription(path: Path, url: str) -> bool:
     feeds = doc["feed"]
     if isinstance(feeds, AoT):
         _remove_block(doc, feeds, index)
+        if not len(feeds):  # the last feed went: no `feed = []` left behind in the person's file
+            del doc["feed"]
     elif isinstance(feeds, Array):
         del feeds[index]
     else:
