@@ -177,6 +177,7 @@ class Services:
         self._ignore: Any = None
         #: Held for a whole refresh or re-tag; never waited on (a second refresh is refused).
         self._refresh_lock = threading.Lock()
+        self._watcher: Any = None
 
     # -- basics ---------------------------------------------------------------------------
 
@@ -500,6 +501,32 @@ class Services:
                     view.items[item["id"]] = item
         view.shown = len(view.items)
         return view
+
+    # -- other processes' writes ----------------------------------------------------------
+
+    @property
+    def watcher(self) -> Any:
+        """The :class:`core.watch.OutsideWatcher` polled by the face (created on first use)."""
+        with self._cache_lock:
+            if self._watcher is None:
+                from core.watch import OutsideWatcher
+
+                self._watcher = OutsideWatcher(self)
+            return self._watcher
+
+    def outside_changes(self) -> Any:
+        """Poll for other processes' writes (a thread call); an ``OutsideChange`` or None."""
+        return self.watcher.check()
+
+    def forget_config(self, names: Iterable[str]) -> None:
+        """Drop what was read from these config files (``themes.toml``, ``ignore.toml``) so the
+        next use reads them again; other names (``feeds.toml``) have nothing cached here."""
+        names = set(names)
+        if "themes.toml" in names:
+            self._themes = None
+            self.theme_warning = None
+        if "ignore.toml" in names:
+            self._ignore = None
 
     # -- refresh and export ---------------------------------------------------------------
 

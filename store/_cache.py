@@ -47,6 +47,11 @@ class DiskCache:
         self._meta_sig: tuple | None = None
         self._months: OrderedDict[str, ItemsMonth] = OrderedDict()
         self._flags_cache: dict[str, FlagsMonth] = {}
+        #: How many times a state.json written by someone else (another process, or another
+        #: Store object) was picked up: every write ends by replacing state.json, so a version
+        #: we did not write ourselves is another writer's commit (see ``Store.outside_writes``).
+        self._outside_writes = 0
+        self._state_loaded = False
 
     def _resolve(self, url: str) -> str:
         aliases = self._state["aliases"]
@@ -142,6 +147,9 @@ class DiskCache:
             for key, value in empty_state().items():
                 if not isinstance(data.get(key), dict):
                     data[key] = value
+        if self._state_loaded and sig != self._state_sig:
+            self._outside_writes += 1
+        self._state_loaded = True
         self._state = data
         self._state_sig = sig
         months = self._state["months"]

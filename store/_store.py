@@ -620,6 +620,18 @@ class Store(DiskCache):
                 return default
             return json.loads(json.dumps(meta[key]))
 
+    def outside_writes(self) -> int:
+        """How many commits by other writers this Store has seen since it was opened (monotonic).
+
+        One stat of state.json when nothing changed, so an app can poll it every few seconds to
+        notice a cron ``chipwire refresh`` or ``chipwire label``: each write ends by replacing
+        state.json, and a version this object did not write itself is someone else's. Several
+        outside commits between two polls count as one or more; only "it grew" is meaningful.
+        """
+        with self._mutex:
+            self._sync()
+            return self._outside_writes
+
     def last_refresh(self) -> str | None:
         """ISO time of the last refresh commit: the pipeline sets meta "last_refresh" before commit()."""
         return self.meta("last_refresh")

@@ -567,3 +567,26 @@ def test_lock_wait_times_out_then_recovers_and_a_waiter_gets_it_when_freed(tmp_p
     waiter.acquire()  # woken when the holder lets go, well before the timeout
     assert waiter.held
     waiter.release()
+
+
+def test_outside_writes_counts_other_writers_commits_not_our_own(tmp_path: Path) -> None:
+    """The open app polls this to notice a cron refresh: its own writes must not count."""
+    from store import Store
+
+    ours = Store.open(tmp_path / "db")
+    other = Store.open(tmp_path / "db")
+    now = datetime(2025, 11, 28, 9, tzinfo=timezone.utc)
+    record = {"id": "w1", "feed": "http://127.0.0.1/f", "title": "Wafer", "link": "http://127.0.0.1/w1",
+              "published": "2025-11-28T09:00:00Z", "summary": ""}
+    assert ours.outside_writes() == 0
+    ours.upsert_items([record], now=now)
+    ours.commit()
+    ours.set_flags(["w1"], read=True)
+    assert ours.outside_writes() == 0
+    other.set_flags(["w1"], starred=True)
+    assert ours.outside_writes() == 1
+    assert ours.outside_writes() == 1  # seen once, not again
+    other.upsert_items([{**record, "id": "w2", "link": "http://127.0.0.1/w2"}], now=now)
+    other.commit()
+    assert ours.outside_writes() == 2
+    assert ours.total_items() == 2

@@ -72,6 +72,8 @@ class RefreshDone(Message):
     """The refresh worker finished; ``report`` is the pipeline's RefreshReport."""
 
     report: Any
+    #: Items stored since the view was last counted, by anyone (a cron refresh included).
+    new_to_view: int | None = None
 
 
 @dataclass
@@ -79,6 +81,13 @@ class Retagged(Message):
     """The start-up check re-tagged stored items because the themes changed."""
 
     count: int
+
+
+@dataclass
+class OutsideChanged(Message):
+    """The watcher saw another process's writes (store or config files): reload in place."""
+
+    change: Any
 
 
 @dataclass
@@ -134,6 +143,8 @@ class BriefingScreen(Screen):
         #: A re-tag finished while a view was loading: that view may hold the old tags.
         self._reload_after_paint = False
         self.refreshing = False
+        #: A poll for other processes' writes is running (polls never overlap).
+        self._watching = False
 
     @property
     def chip_app(self) -> "ChipwireApp":
@@ -163,6 +174,9 @@ class BriefingScreen(Screen):
         interval = getattr(getattr(self.services.settings, "app", None), "auto_refresh", 0) or 0
         if interval > 0:
             self.set_interval(float(interval), self._auto_refresh, name="auto-refresh")
+        from core.watch import POLL_SECONDS
+
+        self.set_interval(POLL_SECONDS, self._poll_outside, name="watch-outside")
 
     def on_screen_resume(self) -> None:
         """Back from feeds/help: reload (a refresh or feed removal there may have changed items).
@@ -183,6 +197,8 @@ class BriefingScreen(Screen):
     @work(thread=True, exit_on_error=False, group="view")
     def _load_worker(self, request: ViewRequest | None, keep: str | None, step: int, generation: int) -> None:
         services = self.services
+        if not services.watcher.started:  # what is on disk now is what the first view shows
+            services.watcher.baseline()
         if request is None:
             request = ViewRequest(day=services.default_day())
         if step:
@@ -216,6 +232,32 @@ class BriefingScreen(Screen):
     def _prefetch_worker(self, request: ViewRequest) -> None:
         """After a view is shown, read the neighbouring days so [ and ] answer from memory."""
         self.services.prefetch(request.day, 1, weekly=request.weekly)
+
+    # -- other processes' writes -----------------------------------------------------------
+
+    def _poll_outside(self) -> None:
+        """Timer: look for other processes' writes, unless a poll or a load is under way."""
+        if self._watching or self.request is None or self._painted != self._generation:
+            return
+        self._watching = True
+        self._watch_worker()
+
+    @work(thread=True, exit_on_error=False, group="watch")
+    def _watch_worker(self) -> None:
+        change = self.services.outside_changes()
+        self._watching = False  # an error leaves it set: polling stops (see on_worker_state_changed)
+        if change is not None:
+            self.post_message(OutsideChanged(change))
+
+    def on_outside_changed(self, message: OutsideChanged) -> None:
+        """Reload the view in place (cursor and open item kept) and say what came in."""
+        notice = message.change.notice()
+        if notice:
+            self.notify(notice, title="Updated", markup=False)
+        if self.request is not None and not (message.change.new_items and self._showing_empty_default()):
+            self.reload()
+        else:  # the first items of an empty home: go where they landed
+            self.load(replace(self.request, day=self.services.default_day()) if self.request else None)
 
     def on_load_skipped(self, message: LoadSkipped) -> None:
         """Nothing new to paint, but no load is pending any more."""
@@ -396,6 +438,9 @@ class BriefingScreen(Screen):
             what = "Export failed"
         elif event.worker.group == "retag":
             what = "Could not re-tag the stored items"
+        elif event.worker.group == "watch":
+            self._watching = True  # say it once, and stop polling a store that cannot be read
+            what = "Stopped checking for other processes' changes"
         else:
             self._painted = self._generation  # no view is coming: let a resume reload again
             what = "Could not load the briefing"
@@ -425,7 +470,8 @@ class BriefingScreen(Screen):
         except RefreshBusy as exc:  # another refresh took the lock between the check and here
             self.post_message(Notice(str(exc), "warning"))
             report = None
-        self.post_message(RefreshDone(report))
+        new_to_view = self.services.watcher.take_new_items() if report is not None else None
+        self.post_message(RefreshDone(report, new_to_view))
 
     def on_refresh_progress(self, message: RefreshProgress) -> None:
         """Move the progress bar."""
@@ -441,7 +487,7 @@ class BriefingScreen(Screen):
         report = message.report
         if report is None:  # refused: nothing ran, nothing to reload
             return
-        new = len(getattr(report, "new_ids", []) or [])
+        new = max(len(getattr(report, "new_ids", []) or []), message.new_to_view or 0)
         failed = list(getattr(report, "failed", []) or [])
         summary = f"{new} new item{'s' if new != 1 else ''}"
         if failed:
