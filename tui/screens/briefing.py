@@ -46,6 +46,8 @@ class ViewLoaded(Message):
     view: BriefingView
     keep: str | None
     generation: int
+    #: A later part of a streamed archive search: keep the cursor where it is now.
+    follow: bool = False
 
 
 @dataclass
@@ -208,8 +210,12 @@ class BriefingScreen(Screen):
                 self.post_message(LoadSkipped(generation))
                 return
             request = replace(request, day=target)
-        view = services.build_view(request)
-        self.post_message(ViewLoaded(view, keep, generation))
+        follow = False
+        for view in services.views(request):
+            if generation != self._generation:
+                return  # typed on: a newer load replaces this one (stop reading old months)
+            self.post_message(ViewLoaded(view, keep, generation, follow))
+            follow = True
         self._prefetch_worker(request)
 
     @work(thread=True, exit_on_error=False, group="retag")
@@ -270,6 +276,7 @@ class BriefingScreen(Screen):
         if message.generation != self._generation:
             return
         view = message.view
+        keep = self.query_one(StoryList).highlighted_item if message.follow else message.keep
         first_paint = self.view is None
         self.view = view
         self.request = view.request
@@ -281,14 +288,15 @@ class BriefingScreen(Screen):
         entries = [ThemeEntryData(ALL, "All themes", view.total, [])]
         entries += [ThemeEntryData(t.id, t.title, t.count, t.spark) for t in view.themes]
         self.query_one(ThemeColumn).show(entries, view.request.theme)
-        self.query_one(StoryList).show(view.groups, multi_day=start != end, keep=message.keep,
+        self.query_one(StoryList).show(view.groups, multi_day=start != end or view.archive, keep=keep,
                                        hidden_by=view.hidden_by)
         search = self.query_one(SearchBar)
         if view.request.query.strip():
             if view.query_error:
                 search.set_status(view.query_error, error=True)
             else:
-                search.set_status(f"{view.shown} match{'es' if view.shown != 1 else ''}")
+                more = "" if view.complete else " so far…"
+                search.set_status(f"{view.shown} match{'es' if view.shown != 1 else ''}{more}")
         if self.open_item and self.open_item in view.items:
             self._show_item(view.items[self.open_item])
         elif self.open_item is not None:  # the open item left the view (other day, filtered out)
@@ -316,11 +324,25 @@ class BriefingScreen(Screen):
             filters.append("unread only")
         if view.request.query.strip():
             filters.append(f"/{view.request.query.strip()}")
+            filters.append(self._searched_label(view))
         self.query_one(HeaderBar).show(
             HeaderInfo(start, end, view.total, view.shown, view.unread, view.last_refresh, view.demo,
                        self.services.clock(), tuple(filters), hidden=view.hidden,
                        showing_hidden=view.request.show_hidden)
         )
+
+    @staticmethod
+    def _searched_label(view: BriefingView) -> str:
+        """Which days the search covers: all stored (still reading, or the newest N) or dates."""
+        if view.archive:
+            if not view.complete:
+                return "searching all stored…"
+            from core.search import LIMIT
+
+            return f"all stored (newest {LIMIT})" if view.limited else "all stored"
+        if view.searched is not None:
+            return "dates from the query"
+        return "this week" if view.request.weekly else "this day"
 
     def reload(self, **changes: Any) -> None:
         """Reload the current view with some request fields changed, keeping the cursor's item."""
