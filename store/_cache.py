@@ -20,6 +20,8 @@ from ._records import count_month
 STATE_FILE = "state.json"
 META_FILE = "meta.json"
 RECENT_FILE = "recent.json"
+UNREAD_FEEDS = "feeds_unread"
+"""Key of a month's per-feed unread counts in state.json (months counted before it are recounted)."""
 MONTH_CACHE = 24
 """Items months kept parsed in memory (least recently used beyond that are dropped)."""
 
@@ -113,12 +115,13 @@ class DiskCache:
         if not im.exists:
             self._state["months"].pop(m, None)
             return
-        days, feeds = count_month(im.by_id.values(), fm.flags)
+        days, feeds, unread = count_month(im.by_id.values(), fm.flags)
         self._state["months"][m] = {
             "items_sig": sig_list(im.sig),
             "flags_sig": sig_list(fm.sig),
             "days": days,
             "feeds": feeds,
+            UNREAD_FEEDS: unread,
         }
 
     def _consistent(self, m: str, im: ItemsMonth, fm: FlagsMonth) -> dict | None:
@@ -130,9 +133,11 @@ class DiskCache:
         if entry is None:
             if im.exists:
                 return None
-            entry = {"items_sig": None, "flags_sig": sig_list(fm.sig), "days": {}, "feeds": {}}
+            entry = {"items_sig": None, "flags_sig": sig_list(fm.sig), "days": {}, "feeds": {}, UNREAD_FEEDS: {}}
         if entry.get("items_sig") != sig_list(im.sig) or entry.get("flags_sig") != sig_list(fm.sig):
             return None
+        if not isinstance(entry.get(UNREAD_FEEDS), dict):
+            return None  # counted by an older chipwire: recount once to gain per-feed unread
         return entry
 
     def _load_state(self) -> None:
@@ -161,6 +166,7 @@ class DiskCache:
             entry = months.get(m)
             if (
                 entry is None
+                or not isinstance(entry.get(UNREAD_FEEDS), dict)
                 or entry.get("items_sig") != sig_list(file_sig(items_path(self.db_dir, m)))
                 or entry.get("flags_sig") != sig_list(file_sig(flags_path(self.db_dir, m)))
             ):

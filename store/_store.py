@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import atomic_write_json, clean_temp_files, dump_json
-from ._cache import META_FILE, RECENT_FILE, DiskCache, sig_list
+from ._cache import META_FILE, RECENT_FILE, UNREAD_FEEDS, DiskCache, sig_list
 from ._errors import StoreError, StoreLocked
 from ._lock import WriterLock
 from ._month import FlagsMonth, ItemsMonth, flags_path, items_path
@@ -342,9 +342,9 @@ class Store(DiskCache):
                 for item_id in dels | set(final):
                     old = im.by_id.get(item_id)
                     if old is not None:
-                        tally(entry["days"], entry["feeds"], old, fm.flags.get(item_id), -1)
+                        tally(entry["days"], entry["feeds"], old, fm.flags.get(item_id), -1, entry[UNREAD_FEEDS])
                 for item_id, record in final.items():
-                    tally(entry["days"], entry["feeds"], record, fm.flags.get(item_id), 1)
+                    tally(entry["days"], entry["feeds"], record, fm.flags.get(item_id), 1, entry[UNREAD_FEEDS])
             im.apply(final, dels)
             if entry is None:
                 recount.add(m)
@@ -385,7 +385,7 @@ class Store(DiskCache):
             for item_id, old, new in changes[m]:
                 doc = im.by_id.get(item_id)
                 if doc is not None:
-                    tally_flags(entry["days"], doc, old, new)
+                    tally_flags(entry["days"], doc, old, new, entry[UNREAD_FEEDS])
             entry["flags_sig"] = sig_list(sig)
         for m in sorted(recount):
             self._recount(m)
@@ -444,7 +444,7 @@ class Store(DiskCache):
                         self._recount(m)
                         continue
                     for doc, old, new in deltas:
-                        tally_flags(entry["days"], doc, old, new)
+                        tally_flags(entry["days"], doc, old, new, entry[UNREAD_FEEDS])
                     entry["flags_sig"] = sig_list(sig)
                 if state_dirty:
                     self._write_state()
@@ -590,6 +590,21 @@ class Store(DiskCache):
             totals: dict[str, int] = {}
             for entry in self._state["months"].values():
                 for url, n in entry["feeds"].items():
+                    key = self._resolve(url)
+                    totals[key] = totals.get(key, 0) + n
+            return totals
+
+    def feed_unread_counts(self) -> dict[str, int]:
+        """Unread items per feed URL (renamed feeds under their new URL); no item scan.
+
+        Kept in state.json beside the totals, by delta on every commit and flag change, so the
+        feeds screen can show unread / total for a 50,000-item archive instantly.
+        """
+        with self._mutex:
+            self._sync()
+            totals: dict[str, int] = {}
+            for entry in self._state["months"].values():
+                for url, n in (entry.get(UNREAD_FEEDS) or {}).items():
                     key = self._resolve(url)
                     totals[key] = totals.get(key, 0) + n
             return totals

@@ -590,3 +590,40 @@ def test_outside_writes_counts_other_writers_commits_not_our_own(tmp_path: Path)
     other.commit()
     assert ours.outside_writes() == 2
     assert ours.total_items() == 2
+
+
+def test_feed_unread_counts_follow_commits_flags_moves_and_a_recount(tmp_path: Path) -> None:
+    """The feeds screen's unread / total: kept by delta, equal to a fresh count, no item scan."""
+    from store import Store
+
+    now = datetime(2025, 11, 28, 9, tzinfo=timezone.utc)
+
+    def rec(n: int, feed: str, published: str) -> dict:
+        return {"id": f"u{n}", "feed": feed, "title": f"Note {n}", "link": f"http://127.0.0.1/u{n}",
+                "published": published, "summary": ""}
+
+    a, b = "http://127.0.0.1/a.xml", "http://127.0.0.1/b.xml"
+    store = Store.open(tmp_path / "db")
+    store.upsert_items([rec(1, a, "2025-11-28T09:00:00Z"), rec(2, a, "2025-10-02T09:00:00Z"),
+                        rec(3, b, "2025-11-27T09:00:00Z")], now=now)
+    store.commit()
+    assert store.feed_unread_counts() == {a: 2, b: 1}
+    store.set_flags(["u1", "u3"], read=True)
+    assert store.feed_unread_counts() == {a: 1}
+    store.upsert_items([{**rec(2, a, "2025-11-20T09:00:00Z"), "title": "Moved"}], now=now)  # changes month
+    store.commit()
+    store.set_flags(["u1"], read=False)
+    assert store.feed_unread_counts() == {a: 2}
+    assert store.feed_item_counts() == {a: 2, b: 1}
+    store.rename_feed(a, "http://127.0.0.1/a2.xml")
+    store.commit()
+    assert store.feed_unread_counts() == {"http://127.0.0.1/a2.xml": 2}
+    store.close()
+    # A state.json from before per-feed unread counts: the months are recounted on open.
+    state_file = tmp_path / "db" / "state.json"
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    for entry in state["months"].values():
+        entry.pop("feeds_unread")
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    with Store.open(tmp_path / "db") as again:
+        assert again.feed_unread_counts() == {"http://127.0.0.1/a2.xml": 2}

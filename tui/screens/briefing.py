@@ -714,6 +714,18 @@ class BriefingScreen(Screen):
             search.input.value = self.request.query
         search.open()
 
+    def search_for(self, query: str) -> None:
+        """Show a search (the feeds screen's enter: ``=feed``) with the search bar showing it;
+        escape clears it as it clears a typed one."""
+        search = self.query_one(SearchBar)
+        search.input.value = query
+        search.display = True
+        self.query_one(StoryList).focus()
+        if self.request is not None:
+            # Set now: the search bar's own Changed (from the value set above) reloads this.
+            self.request = replace(self.request, query=query, theme=None)
+            self.load(self.request)
+
     @on(SearchBar.Changed)
     def _search_changed(self, message: SearchBar.Changed) -> None:
         self.reload(query=message.text)
