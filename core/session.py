@@ -552,6 +552,17 @@ class Services:
         view.shown = len(view.items)
         return view
 
+    # -- full text ------------------------------------------------------------------------
+
+    def full_text(self, item: dict, *, cached_only: bool = False) -> Any:
+        """The item's article text (``core.fulltext.FullText``): cached, else fetched and
+        stored; with ``cached_only`` None when not cached. Network I/O: call from a worker."""
+        from core.fulltext import cached_full_text, get_full_text
+
+        if cached_only:
+            return cached_full_text(self, item["id"])
+        return get_full_text(self, item)
+
     # -- other processes' writes ----------------------------------------------------------
 
     @property

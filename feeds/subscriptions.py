@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: Keys a ``[[feed]]`` block may hold, for the unknown-key check and its suggestions.
-FEED_KEYS: tuple[str, ...] = ("url", "title", "category", "enabled", "min_interval")
+FEED_KEYS: tuple[str, ...] = ("url", "title", "category", "enabled", "min_interval", "full_text")
 
 FILE_HEADER = """\
 # chipwire subscriptions — edit freely; chipwire keeps your comments when it adds or removes feeds.
@@ -87,6 +87,7 @@ class Subscription:
         category: folder name (OPML outline), or None.
         enabled: False keeps the subscription but skips it on refresh.
         min_interval: minimum seconds between refreshes, or None for the configured default.
+        full_text: fetch each new item's article page during refresh (for teaser-only feeds).
     """
 
     url: str
@@ -94,6 +95,7 @@ class Subscription:
     category: str | None = None
     enabled: bool = True
     min_interval: int | None = None
+    full_text: bool = False
 
 
 # --------------------------------------------------------------------------- values
@@ -315,13 +317,17 @@ def _subscription(block: dict[str, Any], index: int, layout: "_Layout", path: Pa
             values[key] = value.strip() or None
     if "enabled" in block and not isinstance(block["enabled"], bool):
         raise fail("enabled", f"enabled must be true or false, got {_type(block['enabled'])}")
+    for flag in ("enabled", "full_text"):
+        if flag in block and not isinstance(block[flag], bool):
+            raise fail(flag, f"{flag} must be true or false, got {_type(block[flag])}")
     interval = None
     if "min_interval" in block:
         try:
             interval = parse_interval(block["min_interval"])
         except ValueError as exc:
             raise fail("min_interval", f"bad min_interval: {exc}") from None
-    return Subscription(url=url, enabled=block.get("enabled", True), min_interval=interval, **values)
+    return Subscription(url=url, enabled=block.get("enabled", True), min_interval=interval,
+                        full_text=block.get("full_text", False), **values)
 
 
 def _type(value: Any) -> str:
@@ -451,6 +457,8 @@ def _block(sub: Subscription) -> str:
         lines.append("enabled = false")
     if sub.min_interval is not None:
         lines.append(f"min_interval = {_interval_text(sub.min_interval)}")
+    if sub.full_text:
+        lines.append("full_text = true")
     return "\n".join(lines) + "\n"
 
 
@@ -683,7 +691,8 @@ def update_url(path: Path, old: str, new: str) -> bool:
         raise SubscriptionExists(path, _Layout(text).entry_line(other), f"already subscribed: {subs[other].url}")
     expected = list(subs)
     current = subs[index]
-    expected[index] = Subscription(new, current.title, current.category, current.enabled, current.min_interval)
+    expected[index] = Subscription(new, current.title, current.category, current.enabled, current.min_interval,
+                                   current.full_text)
     layout = _Layout(text)
     line_no = layout.key_line(index, "url")
     m = _URL_LINE.match(layout.lines[line_no - 1]) if line_no else None

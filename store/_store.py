@@ -35,6 +35,7 @@ from typing import Any
 from ._atomic import atomic_write_json, clean_temp_files, dump_json
 from ._cache import META_FILE, RECENT_FILE, UNREAD_FEEDS, DiskCache, sig_list
 from ._errors import StoreError, StoreLocked
+from ._fulltext import drop_fulltexts, read_fulltext, write_fulltext
 from ._lock import WriterLock
 from ._month import FlagsMonth, ItemsMonth, flags_path, items_path
 from ._records import FLAG_FIELDS, check_item, iso, json_copy, merge, month_of, tally, tally_flags, theme_ids
@@ -471,6 +472,7 @@ class Store(DiskCache):
                 if not doomed:
                     continue
                 im.apply({}, doomed)
+                drop_fulltexts(self.db_dir, doomed)
                 cleared = [fm.set(i, False, False) for i in doomed]  # a list: every flag must go
                 if any(cleared):
                     fm.write()
@@ -634,6 +636,22 @@ class Store(DiskCache):
             if key not in meta:
                 return default
             return json.loads(json.dumps(meta[key]))
+
+    def full_text(self, item_id: str) -> dict | None:
+        """An item's cached article ({"text", "url", "fetched"}), or None when not fetched yet.
+
+        Kept in its own file per item (``db/fulltext/``), so items and months stay small.
+        """
+        with self._mutex:
+            return read_fulltext(self.db_dir, item_id)
+
+    def set_full_text(self, item_id: str, text: str, *, url: str | None, fetched: datetime) -> None:
+        """Cache an item's article text now (one atomic file write under the writer lock)."""
+        self._check_writable()
+        if not isinstance(text, str):
+            raise ValueError("full text must be a string")
+        with self._mutex, self._lock.hold():
+            write_fulltext(self.db_dir, item_id, text, url=url, fetched=iso(fetched))
 
     def outside_writes(self) -> int:
         """How many commits by other writers this Store has seen since it was opened (monotonic).

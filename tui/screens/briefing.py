@@ -93,6 +93,14 @@ class OutsideChanged(Message):
 
 
 @dataclass
+class FullTextLoaded(Message):
+    """A full-text worker finished: ``result`` is a ``core.fulltext.FullText`` (or None: not cached)."""
+
+    result: Any
+    asked: bool
+
+
+@dataclass
 class Notice(Message):
     """A worker wants to tell the person something (plain text, never markup)."""
 
@@ -147,6 +155,8 @@ class BriefingScreen(Screen):
         self.refreshing = False
         #: A poll for other processes' writes is running (polls never overlap).
         self._watching = False
+        #: Item id -> article text fetched (F) or cached, shown instead of the feed's summary.
+        self._full_texts: dict[str, str] = {}
 
     @property
     def chip_app(self) -> "ChipwireApp":
@@ -405,10 +415,15 @@ class BriefingScreen(Screen):
         self._show_item(item)
         if not item.get("read"):
             self._set_flag(item, read=True)
+        if item_id not in self._full_texts:
+            self._full_text_worker(item, asked=False)  # shows a cached article, fetches nothing
 
     def _show_item(self, item: dict) -> None:
         """The item in the analysis pane, with the ignore rule that hides it (if one does)."""
         hidden_by = self.view.hidden_by.get(item["id"]) if self.view is not None else None
+        full = self._full_texts.get(item["id"])
+        if full is not None:  # the article replaces the teaser (a copy: the view keeps its item)
+            item = {**item, "summary": full}
         self.query_one(AnalysisPane).show_item(item, self.services.theme_titles(), hidden_by=hidden_by)
 
     def close_item(self) -> None:
@@ -460,6 +475,8 @@ class BriefingScreen(Screen):
             what = "Export failed"
         elif event.worker.group == "retag":
             what = "Could not re-tag the stored items"
+        elif event.worker.group == "fulltext":
+            what = "Could not get the full text"
         elif event.worker.group == "watch":
             self._watching = True  # say it once, and stop polling a store that cannot be read
             what = "Stopped checking for other processes' changes"
@@ -835,6 +852,40 @@ class BriefingScreen(Screen):
         """r: refresh the feeds in the background."""
         if not self.start_refresh():
             self.notify(REFRESH_BUSY, markup=False)
+
+    def action_full_text(self) -> None:
+        """F: fetch the item's article page and show its text instead of the feed's teaser."""
+        item = self.current_item()
+        if item is None:
+            return
+        if item["id"] in self._full_texts:
+            self.notify("Full text already shown.", markup=False)
+            return
+        self.notify("Fetching the full text…", markup=False)
+        self._full_text_worker(item, asked=True)
+
+    @work(thread=True, exit_on_error=False, group="fulltext")
+    def _full_text_worker(self, item: dict, *, asked: bool) -> None:
+        self.post_message(FullTextLoaded(self.services.full_text(item, cached_only=not asked), asked))
+
+    def on_full_text_loaded(self, message: FullTextLoaded) -> None:
+        """Keep the text for the item and show it if the item is still the one on screen."""
+        result = message.result
+        if result is None:
+            return
+        if result.text is None:
+            if message.asked:
+                self.notify(result.error or "No full text.", severity="warning", markup=False)
+            return
+        self._full_texts[result.item_id] = result.text
+        if message.asked:
+            where = f" from {result.source[:60]}" if result.source else ""
+            self.notify(f"Full text: {len(result.text):,} characters{where}.", markup=False)
+        if self.view is not None and result.item_id in self.view.items:
+            if self.open_item is None and message.asked:
+                self.open(result.item_id)
+            elif self.open_item == result.item_id:
+                self._show_item(self.view.items[result.item_id])
 
     def action_export(self) -> None:
         """e: export the current view as a Markdown digest."""
