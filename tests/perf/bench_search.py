@@ -56,7 +56,13 @@ def run(services: Services, text: str) -> tuple[float, float, int, int]:
 def open_services(home: Path) -> tuple[Services, Store]:
     paths = HomePaths(home)
     store = Store.open(paths.db_dir)
-    return Services(paths, clock=lambda: END, store=store), store
+    services = Services(paths, clock=lambda: END, store=store)
+    # What the app has done before anyone can type: themes loaded, the modules imported.
+    # "Cold" below means no month of the archive parsed yet.
+    services.themes
+    import briefing.model, briefing.query, core.search  # noqa: E401, F401
+
+    return services, store
 
 
 def main() -> None:
