@@ -73,6 +73,15 @@ def get_full_text(services: "Services", item: dict, *, refetch: bool = False) ->
     return FullText(item_id, article.text, source=article.final_url)
 
 
+def _not_cached(store: "Store", item_id: str) -> bool:
+    from store import StoreError
+
+    try:
+        return store.full_text(item_id) is None
+    except StoreError:  # an unreadable cache file: leave it alone (it is never rewritten blindly)
+        return False
+
+
 def fetch_for_refresh(store: "Store", subs: Iterable["Subscription"], new_items: list[dict],
                       settings: Any, now: datetime) -> int:
     """After a refresh: fetch the articles of new items from ``full_text = true`` feeds.
@@ -88,14 +97,20 @@ def fetch_for_refresh(store: "Store", subs: Iterable["Subscription"], new_items:
 
     todo = [i for i in sorted(new_items, key=lambda i: str(i.get("published") or ""), reverse=True)
             if i.get("feed") in wanted and i.get("link") and i.get("openable", True)]
-    todo = [i for i in todo if store.full_text(i["id"]) is None][:MAX_PER_REFRESH]
+    todo = [i for i in todo if _not_cached(store, i["id"])][:MAX_PER_REFRESH]
     if not todo:
         return 0
+    from store import StoreError
+
     polite = replace(settings, per_host=1)  # one page at a time per site
     articles = asyncio.run(fetch_articles([i["link"] for i in todo], polite))
     stored = 0
     for item, article in zip(todo, articles):
-        if article.ok:
+        if not article.ok:
+            continue
+        try:
             store.set_full_text(item["id"], article.text, url=article.final_url, fetched=now)
-            stored += 1
+        except StoreError:  # e.g. another writer holds the lock: the items are stored; F can retry
+            break
+        stored += 1
     return stored

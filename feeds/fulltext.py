@@ -111,6 +111,9 @@ def _from_result(result: "object", url: str) -> Article:
         text = extract_article(_decode(result.body, ctype), final)  # type: ignore[attr-defined]
     except FeedParseError as exc:
         return Article(url, final_url=final, error_kind=exc.kind, error=one_line(str(exc)))
+    except (RecursionError, MemoryError, ValueError) as exc:  # a page lxml or the extractor chokes on
+        return Article(url, final_url=final, error_kind="extract",
+                       error=one_line(f"could not extract the article: {type(exc).__name__}"))
     if len(text) < MIN_CHARS:
         return Article(url, final_url=final, error_kind="no-article", error="no article text found on the page")
     return Article(url, text=text, final_url=final)
