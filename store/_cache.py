@@ -54,6 +54,8 @@ class DiskCache:
         #: we did not write ourselves is another writer's commit (see ``Store.outside_writes``).
         self._outside_writes = 0
         self._state_loaded = False
+        #: The last state load recounted some month (a crash, a copy, an older chipwire's counters).
+        self._healed = False
 
     def _resolve(self, url: str) -> str:
         aliases = self._state["aliases"]
@@ -158,6 +160,7 @@ class DiskCache:
         self._state = data
         self._state_sig = sig
         months = self._state["months"]
+        self._healed = False
         on_disk = self._disk_months()
         for m in list(months):
             if m not in on_disk:
@@ -171,6 +174,7 @@ class DiskCache:
                 or entry.get("flags_sig") != sig_list(file_sig(flags_path(self.db_dir, m)))
             ):
                 self._recount(m)
+                self._healed = True
 
     def _sync(self) -> None:
         """Before a read: pick up another process's commits (one stat when nothing changed)."""

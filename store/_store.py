@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import atomic_write_json, clean_temp_files, dump_json
-from ._cache import META_FILE, RECENT_FILE, UNREAD_FEEDS, DiskCache, sig_list
+from ._atomic import file_sig
+from ._cache import META_FILE, RECENT_FILE, STATE_FILE, UNREAD_FEEDS, DiskCache, sig_list
 from ._errors import StoreError, StoreLocked
 from ._fulltext import drop_fulltexts, read_fulltext, write_fulltext
 from ._lock import WriterLock
@@ -92,7 +93,24 @@ class Store(DiskCache):
                 pass  # the holder is writing right now; its temp files are live
         store = cls(db_dir, readonly=readonly)
         store._load_state()
+        if store._healed and not readonly:
+            store._keep_healed_counters()
         return store
+
+    def _keep_healed_counters(self) -> None:
+        """Save counters just recounted on open, so the next open does not recount them again.
+
+        Without this, a store whose counters an older chipwire wrote (no per-feed unread counts)
+        recounted every month on each open — ~1 s per 50,000 items for every CLI command — until
+        something wrote. Only when nobody holds the writer lock and state.json is still the
+        version we read; otherwise the next write saves them anyway.
+        """
+        try:
+            with WriterLock(self.db_dir / LOCK_FILE, timeout=0).hold():
+                if file_sig(self.db_dir / STATE_FILE) == self._state_sig:
+                    self._write_state()
+        except (StoreLocked, OSError):
+            pass
 
     def close(self) -> None:
         """Drop caches. Uncommitted writes are discarded: commit() is always explicit."""

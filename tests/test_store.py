@@ -625,5 +625,12 @@ def test_feed_unread_counts_follow_commits_flags_moves_and_a_recount(tmp_path: P
     for entry in state["months"].values():
         entry.pop("feeds_unread")
     state_file.write_text(json.dumps(state), encoding="utf-8")
+    before = state_file.read_bytes()
+    with Store.open(tmp_path / "db", readonly=True) as reader:
+        assert reader.feed_unread_counts() == {"http://127.0.0.1/a2.xml": 2}
+    assert state_file.read_bytes() == before
     with Store.open(tmp_path / "db") as again:
         assert again.feed_unread_counts() == {"http://127.0.0.1/a2.xml": 2}
+    # ... and saved, so the next open does not recount (a read-only open never writes).
+    saved = json.loads(state_file.read_text(encoding="utf-8"))
+    assert all("feeds_unread" in entry for entry in saved["months"].values())
