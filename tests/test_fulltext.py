@@ -162,3 +162,43 @@ async def test_F_shows_the_article_in_the_app_once_fetched(tmp_path: Path, fault
         await pilot.press("F")  # cached: no second download
         await pilot.pause()
         assert len(faultserver.requests_for("/a/story")) == requests
+
+
+async def test_F_on_hostile_links_says_why_and_keeps_the_teaser(tmp_path: Path, faultserver) -> None:
+    """A link that redirects to file:, a javascript: link and a huge page: a one-line warning
+    each, nothing cached, the feed's summary still shown."""
+    from snapshot_apps.data import NOW, build_home, item
+    from tui.app import make_app
+    from tui.widgets.analysis_pane import AnalysisPane
+
+    d28 = datetime(2025, 11, 28, tzinfo=timezone.utc)
+    huge = faultserver.register_feed("/a/huge", b"<html><body>" + b"<p>chip</p>" * (ARTICLE_MAX_BYTES // 10),
+                                     content_type=HTML)
+    paths = build_home(tmp_path / "home", items=[
+        item("h1", d28.replace(hour=9), "Redirects to a local file", link=faultserver.fault_url("to-file")),
+        item("h2", d28.replace(hour=8), "Script link", link="javascript:alert(1)"),
+        item("h3", d28.replace(hour=7), "Enormous page", link=huge),
+    ])
+    app = make_app(paths, now=NOW, opener=lambda url: None)
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        pane = screen.query_one(AnalysisPane)
+        expected = {"h1": "bad-redirect-scheme", "h2": "non-web link", "h3": "too-large"}
+        for n, (item_id, reason) in enumerate(expected.items()):
+            if n:
+                await pilot.press("j")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.open_item == item_id
+            await pilot.press("F")
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not any(reason in str(x.message) for x in app._notifications):
+                await pilot.pause(0.05)
+            warnings = [str(x.message) for x in app._notifications if reason in str(x.message)]
+            assert warnings and all("\n" not in w for w in warnings), [str(x.message) for x in app._notifications]
+            assert "First paragraph of the summary." in str(pane.query_one("#analysis-body").render())
+            await pilot.press("escape")
+        assert all(app.services.store.full_text(i) is None for i in expected)
