@@ -21,7 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from briefing.query import Query
@@ -129,6 +129,12 @@ class BriefingView:
     #: The days searched when a ``/`` query names dates (``@2w``, ``@2026-11-01..``); else
     #: None, and the view covers the request's day or week.
     searched: tuple[date, date] | None = None
+    #: An archive search (a ``/`` query without dates): the days searched are everything stored.
+    archive: bool = False
+    #: False while an archive search is still reading older months (more matches may come).
+    complete: bool = True
+    #: The archive search stopped at ``core.search.LIMIT`` matches (the newest are shown).
+    limited: bool = False
 
     @property
     def span(self) -> tuple[date, date]:
@@ -177,6 +183,7 @@ class Services:
         self._ignore: Any = None
         #: Held for a whole refresh or re-tag; never waited on (a second refresh is refused).
         self._refresh_lock = threading.Lock()
+        self._watcher: Any = None
 
     # -- basics ---------------------------------------------------------------------------
 
@@ -440,14 +447,38 @@ class Services:
 
     # -- the view -------------------------------------------------------------------------
 
+    def archive_query(self, request: ViewRequest) -> "Query | None":
+        """The parsed query when the request is an archive search (a valid, non-empty ``/``
+        query naming no dates), else None (the day or week, or the dates the query names)."""
+        if not request.query.strip():
+            return None
+        from briefing.query import QueryError, parse_query
+
+        try:
+            query = parse_query(request.query, self.theme_ids)
+        except QueryError:
+            return None
+        if query.is_empty or query.date_range(self.clock()) != (None, None):
+            return None
+        return query
+
+    def views(self, request: ViewRequest) -> Iterator[BriefingView]:
+        """The view for a request — or, for an archive search, a stream of ever fuller views
+        (newest month first; see :mod:`core.search`). Iterate in a thread worker."""
+        query = self.archive_query(request)
+        if query is None:
+            yield self.build_view(request)
+            return
+        from core.search import archive_views
+
+        yield from archive_views(self, request, query, self.clock())
+
     def build_view(self, request: ViewRequest) -> BriefingView:
         """Load the items of the request's range and arrange them as the briefing screen shows them.
 
         Runs in a thread worker. A bad ``/`` query is not an error: the view comes back
         unfiltered with ``query_error`` set, so typing never blanks the screen mid-word.
         """
-        from briefing.model import build_briefing, daily_counts
-
         query = None
         query_error = None
         if request.query.strip():
@@ -461,6 +492,25 @@ class Services:
         searched = self.searched_range(query, now)
         start, end = searched or request.range
         items = self.items_in(start, end)
+        return self.arrange(request, items, start, end, query=query, query_error=query_error,
+                             now=now, searched=searched)
+
+    def arrange(
+        self,
+        request: ViewRequest,
+        items: list[dict],
+        start: date,
+        end: date,
+        *,
+        query: "Query | None",
+        query_error: str | None,
+        now: datetime,
+        searched: tuple[date, date] | None,
+        order: str = "relevance",
+    ) -> BriefingView:
+        """Group ``items`` (those of ``start..end``) into the view the screen paints."""
+        from briefing.model import build_briefing, daily_counts
+
         titles = self.theme_titles()
         known = {t.id: t.title for t in self.themes.themes}
         briefing = build_briefing(
@@ -474,6 +524,7 @@ class Services:
             unread_only=request.unread_only,
             theme_filter=request.theme,
             now=now,
+            order=order,
         )
         groups = [
             ViewGroup(
@@ -520,6 +571,43 @@ class Services:
                     view.items[item["id"]] = item
         view.shown = len(view.items)
         return view
+
+    # -- full text ------------------------------------------------------------------------
+
+    def full_text(self, item: dict, *, cached_only: bool = False) -> Any:
+        """The item's article text (``core.fulltext.FullText``): cached, else fetched and
+        stored; with ``cached_only`` None when not cached. Network I/O: call from a worker."""
+        from core.fulltext import cached_full_text, get_full_text
+
+        if cached_only:
+            return cached_full_text(self, item["id"])
+        return get_full_text(self, item)
+
+    # -- other processes' writes ----------------------------------------------------------
+
+    @property
+    def watcher(self) -> Any:
+        """The :class:`core.watch.OutsideWatcher` polled by the face (created on first use)."""
+        with self._cache_lock:
+            if self._watcher is None:
+                from core.watch import OutsideWatcher
+
+                self._watcher = OutsideWatcher(self)
+            return self._watcher
+
+    def outside_changes(self) -> Any:
+        """Poll for other processes' writes (a thread call); an ``OutsideChange`` or None."""
+        return self.watcher.check()
+
+    def forget_config(self, names: Iterable[str]) -> None:
+        """Drop what was read from these config files (``themes.toml``, ``ignore.toml``) so the
+        next use reads them again; other names (``feeds.toml``) have nothing cached here."""
+        names = set(names)
+        if "themes.toml" in names:
+            self._themes = None
+            self.theme_warning = None
+        if "ignore.toml" in names:
+            self._ignore = None
 
     # -- refresh and export ---------------------------------------------------------------
 

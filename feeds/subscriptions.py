@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 #: Keys a ``[[feed]]`` block may hold, for the unknown-key check and its suggestions.
-FEED_KEYS: tuple[str, ...] = ("url", "title", "category", "enabled", "min_interval")
+FEED_KEYS: tuple[str, ...] = ("url", "title", "category", "enabled", "min_interval", "full_text")
 
 FILE_HEADER = """\
 # chipwire subscriptions — edit freely; chipwire keeps your comments when it adds or removes feeds.
@@ -94,6 +94,7 @@ class Subscription:
         category: folder name (OPML outline), or None.
         enabled: False keeps the subscription but skips it on refresh.
         min_interval: minimum seconds between refreshes, or None for the configured default.
+        full_text: fetch each new item's article page during refresh (for teaser-only feeds).
     """
 
     url: str
@@ -101,6 +102,7 @@ class Subscription:
     category: str | None = None
     enabled: bool = True
     min_interval: int | None = None
+    full_text: bool = False
 
 
 # --------------------------------------------------------------------------- values
@@ -354,6 +356,9 @@ def _subscription(block: dict[str, Any], index: int, layout: "_Layout", path: Pa
             values[key] = value.strip() or None
     if "enabled" in block and not isinstance(block["enabled"], bool):
         raise fail("enabled", f"enabled must be true or false, got {_type(block['enabled'])}")
+    for flag in ("enabled", "full_text"):
+        if flag in block and not isinstance(block[flag], bool):
+            raise fail(flag, f"{flag} must be true or false, got {_type(block[flag])}")
     interval = None
     if "min_interval" in block:
         try:
@@ -362,7 +367,8 @@ def _subscription(block: dict[str, Any], index: int, layout: "_Layout", path: Pa
                 raise ValueError(f"at most a year ({MAX_INTERVAL} seconds), got {short_repr(interval)}")
         except ValueError as exc:
             raise fail("min_interval", f"bad min_interval: {exc}") from None
-    return Subscription(url=url, enabled=block.get("enabled", True), min_interval=interval, **values)
+    return Subscription(url=url, enabled=block.get("enabled", True), min_interval=interval,
+                        full_text=block.get("full_text", False), **values)
 
 
 def _type(value: Any) -> str:
@@ -496,6 +502,8 @@ def _table(sub: Subscription) -> "tomlkit.items.Table":
         table["enabled"] = False
     if sub.min_interval is not None:
         table["min_interval"] = _interval_value(sub.min_interval)
+    if sub.full_text:
+        table["full_text"] = True
     return table
 
 
@@ -778,7 +786,8 @@ def update_url(path: Path, old: str, new: str) -> bool:
         raise SubscriptionExists(path, _Layout(text).entry_line(other), f"already subscribed: {subs[other].url}")
     expected = list(subs)
     current = subs[index]
-    expected[index] = Subscription(new, current.title, current.category, current.enabled, current.min_interval)
+    expected[index] = Subscription(new, current.title, current.category, current.enabled, current.min_interval,
+                                   current.full_text)
     doc = _document(text, path)
     doc["feed"][index]["url"] = _clean_text(new)  # tomlkit keeps the line's comment and spacing
     _write_checked(path, doc.as_string(), expected)

@@ -20,6 +20,8 @@ from ._records import count_month
 STATE_FILE = "state.json"
 META_FILE = "meta.json"
 RECENT_FILE = "recent.json"
+UNREAD_FEEDS = "feeds_unread"
+"""Key of a month's per-feed unread counts in state.json (months counted before it are recounted)."""
 MONTH_CACHE = 24
 """Items months kept parsed in memory (least recently used beyond that are dropped)."""
 
@@ -47,6 +49,13 @@ class DiskCache:
         self._meta_sig: tuple | None = None
         self._months: OrderedDict[str, ItemsMonth] = OrderedDict()
         self._flags_cache: dict[str, FlagsMonth] = {}
+        #: How many times a state.json written by someone else (another process, or another
+        #: Store object) was picked up: every write ends by replacing state.json, so a version
+        #: we did not write ourselves is another writer's commit (see ``Store.outside_writes``).
+        self._outside_writes = 0
+        self._state_loaded = False
+        #: The last state load recounted some month (a crash, a copy, an older chipwire's counters).
+        self._healed = False
 
     def _resolve(self, url: str) -> str:
         aliases = self._state["aliases"]
@@ -108,12 +117,13 @@ class DiskCache:
         if not im.exists:
             self._state["months"].pop(m, None)
             return
-        days, feeds = count_month(im.by_id.values(), fm.flags)
+        days, feeds, unread = count_month(im.by_id.values(), fm.flags)
         self._state["months"][m] = {
             "items_sig": sig_list(im.sig),
             "flags_sig": sig_list(fm.sig),
             "days": days,
             "feeds": feeds,
+            UNREAD_FEEDS: unread,
         }
 
     def _consistent(self, m: str, im: ItemsMonth, fm: FlagsMonth) -> dict | None:
@@ -125,9 +135,11 @@ class DiskCache:
         if entry is None:
             if im.exists:
                 return None
-            entry = {"items_sig": None, "flags_sig": sig_list(fm.sig), "days": {}, "feeds": {}}
+            entry = {"items_sig": None, "flags_sig": sig_list(fm.sig), "days": {}, "feeds": {}, UNREAD_FEEDS: {}}
         if entry.get("items_sig") != sig_list(im.sig) or entry.get("flags_sig") != sig_list(fm.sig):
             return None
+        if not isinstance(entry.get(UNREAD_FEEDS), dict):
+            return None  # counted by an older chipwire: recount once to gain per-feed unread
         return entry
 
     def _load_state(self) -> None:
@@ -142,9 +154,13 @@ class DiskCache:
             for key, value in empty_state().items():
                 if not isinstance(data.get(key), dict):
                     data[key] = value
+        if self._state_loaded and sig != self._state_sig:
+            self._outside_writes += 1
+        self._state_loaded = True
         self._state = data
         self._state_sig = sig
         months = self._state["months"]
+        self._healed = False
         on_disk = self._disk_months()
         for m in list(months):
             if m not in on_disk:
@@ -153,10 +169,12 @@ class DiskCache:
             entry = months.get(m)
             if (
                 entry is None
+                or not isinstance(entry.get(UNREAD_FEEDS), dict)
                 or entry.get("items_sig") != sig_list(file_sig(items_path(self.db_dir, m)))
                 or entry.get("flags_sig") != sig_list(file_sig(flags_path(self.db_dir, m)))
             ):
                 self._recount(m)
+                self._healed = True
 
     def _sync(self) -> None:
         """Before a read: pick up another process's commits (one stat when nothing changed)."""

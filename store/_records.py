@@ -84,12 +84,15 @@ def theme_ids(record: Mapping[str, Any]) -> set[str]:
     return out
 
 
-def tally(days: dict, feeds: dict, doc: Mapping[str, Any], flag: list | None, sign: int) -> None:
+def tally(days: dict, feeds: dict, doc: Mapping[str, Any], flag: list | None, sign: int,
+          unread_feeds: dict | None = None) -> None:
     """Add (sign=1) or remove (sign=-1) one item's contribution to a month's counters.
 
     Days and feeds whose total drops to zero are removed, so a delta-maintained month equals a
-    freshly counted one exactly.
+    freshly counted one exactly. ``unread_feeds`` (per-feed unread counts) is kept the same way.
     """
+    if unread_feeds is not None and not (flag and flag[0]):
+        _bump(unread_feeds, doc.get("feed", ""), sign)
     day = doc["published"][:10]
     counts = days.get(day)
     if counts is None:
@@ -119,24 +122,37 @@ def tally(days: dict, feeds: dict, doc: Mapping[str, Any], flag: list | None, si
         feeds.pop(feed, None)
 
 
-def tally_flags(days: dict, doc: Mapping[str, Any], old: tuple[bool, bool], new: tuple[bool, bool]) -> None:
+def _bump(counts: dict, key: str, sign: int) -> None:
+    value = counts.get(key, 0) + sign
+    if value > 0:
+        counts[key] = value
+    else:
+        counts.pop(key, None)
+
+
+def tally_flags(days: dict, doc: Mapping[str, Any], old: tuple[bool, bool], new: tuple[bool, bool],
+                unread_feeds: dict | None = None) -> None:
     """Move one item's unread/starred counts when its flags change."""
     counts = days[doc["published"][:10]]
     counts["unread"] += int(old[0]) - int(new[0])
     counts["starred"] += int(new[1]) - int(old[1])
+    if unread_feeds is not None and old[0] != new[0]:
+        _bump(unread_feeds, doc.get("feed", ""), int(old[0]) - int(new[0]))
 
 
-def count_month(docs: Iterable[Mapping[str, Any]], flags: Mapping[str, list]) -> tuple[dict, dict]:
-    """Per-day counters and per-feed totals for one month's items (kept in state.json).
+def count_month(docs: Iterable[Mapping[str, Any]], flags: Mapping[str, list]) -> tuple[dict, dict, dict]:
+    """Per-day counters, per-feed totals and per-feed unread counts for one month's items
+    (kept in state.json).
 
     Used when the recorded counters cannot be trusted (after a crash, or another writer's change
     we did not see); normal commits adjust counters by delta (``tally``) so they cost O(changes).
     """
     days: dict[str, dict[str, int]] = {}
     feeds: dict[str, int] = {}
+    unread: dict[str, int] = {}
     for doc in docs:
-        tally(days, feeds, doc, flags.get(doc["id"]), 1)
-    return days, feeds
+        tally(days, feeds, doc, flags.get(doc["id"]), 1, unread)
+    return days, feeds, unread
 
 
 class _NotPlain(Exception):

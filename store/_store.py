@@ -34,9 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import atomic_write_json, clean_temp_files, dump_json
-from ._cache import META_FILE, RECENT_FILE, DiskCache, sig_list
+from ._atomic import file_sig
+from ._cache import META_FILE, RECENT_FILE, STATE_FILE, UNREAD_FEEDS, DiskCache, sig_list
 from ._corrections import CorrectionsFile
 from ._errors import StoreError, StoreLocked
+from ._fulltext import drop_fulltexts, read_fulltext, write_fulltext
 from ._lock import WriterLock
 from ._month import FlagsMonth, ItemsMonth, flags_path, items_path
 from ._records import FLAG_FIELDS, check_item, iso, json_copy, merge, month_of, tally, tally_flags, theme_ids
@@ -93,6 +95,8 @@ class Store(CorrectionsFile, DiskCache):
                 pass  # the holder is writing right now; its temp files are live
         store = cls(db_dir, readonly=readonly)
         store._load_state()
+        if store._healed and not readonly:
+            store._keep_healed_counters()
         return store
 
     @classmethod
@@ -106,6 +110,20 @@ class Store(CorrectionsFile, DiskCache):
         read. A missing ``db_dir`` reads as an empty store. Any write raises StoreError.
         """
         return cls.open(db_dir, readonly=True)
+    def _keep_healed_counters(self) -> None:
+        """Save counters just recounted on open, so the next open does not recount them again.
+
+        Without this, a store whose counters an older chipwire wrote (no per-feed unread counts)
+        recounted every month on each open — ~1 s per 50,000 items for every CLI command — until
+        something wrote. Only when nobody holds the writer lock and state.json is still the
+        version we read; otherwise the next write saves them anyway.
+        """
+        try:
+            with WriterLock(self.db_dir / LOCK_FILE, timeout=0).hold():
+                if file_sig(self.db_dir / STATE_FILE) == self._state_sig:
+                    self._write_state()
+        except (StoreLocked, OSError):
+            pass
 
     def close(self) -> None:
         """Drop caches. Uncommitted writes are discarded: commit() is always explicit."""
@@ -356,9 +374,9 @@ class Store(CorrectionsFile, DiskCache):
                 for item_id in dels | set(final):
                     old = im.by_id.get(item_id)
                     if old is not None:
-                        tally(entry["days"], entry["feeds"], old, fm.flags.get(item_id), -1)
+                        tally(entry["days"], entry["feeds"], old, fm.flags.get(item_id), -1, entry[UNREAD_FEEDS])
                 for item_id, record in final.items():
-                    tally(entry["days"], entry["feeds"], record, fm.flags.get(item_id), 1)
+                    tally(entry["days"], entry["feeds"], record, fm.flags.get(item_id), 1, entry[UNREAD_FEEDS])
             im.apply(final, dels)
             if entry is None:
                 recount.add(m)
@@ -399,7 +417,7 @@ class Store(CorrectionsFile, DiskCache):
             for item_id, old, new in changes[m]:
                 doc = im.by_id.get(item_id)
                 if doc is not None:
-                    tally_flags(entry["days"], doc, old, new)
+                    tally_flags(entry["days"], doc, old, new, entry[UNREAD_FEEDS])
             entry["flags_sig"] = sig_list(sig)
         for m in sorted(recount):
             self._recount(m)
@@ -458,7 +476,7 @@ class Store(CorrectionsFile, DiskCache):
                         self._recount(m)
                         continue
                     for doc, old, new in deltas:
-                        tally_flags(entry["days"], doc, old, new)
+                        tally_flags(entry["days"], doc, old, new, entry[UNREAD_FEEDS])
                     entry["flags_sig"] = sig_list(sig)
                 if state_dirty:
                     self._write_state()
@@ -488,6 +506,7 @@ class Store(CorrectionsFile, DiskCache):
                 if not doomed:
                     continue
                 im.apply({}, doomed)
+                drop_fulltexts(self.db_dir, doomed)
                 cleared = [fm.set(i, False, False) for i in doomed]  # a list: every flag must go
                 if any(cleared):
                     fm.write()
@@ -617,6 +636,21 @@ class Store(CorrectionsFile, DiskCache):
                     totals[key] = totals.get(key, 0) + n
             return totals
 
+    def feed_unread_counts(self) -> dict[str, int]:
+        """Unread items per feed URL (renamed feeds under their new URL); no item scan.
+
+        Kept in state.json beside the totals, by delta on every commit and flag change, so the
+        feeds screen can show unread / total for a 50,000-item archive instantly.
+        """
+        with self._mutex:
+            self._sync()
+            totals: dict[str, int] = {}
+            for entry in self._state["months"].values():
+                for url, n in (entry.get(UNREAD_FEEDS) or {}).items():
+                    key = self._resolve(url)
+                    totals[key] = totals.get(key, 0) + n
+            return totals
+
     def day_counts(self) -> dict[str, dict[str, int]]:
         """"YYYY-MM-DD" -> {"total", "unread", "starred", "other", <theme id>...}; no item scan.
 
@@ -642,6 +676,34 @@ class Store(CorrectionsFile, DiskCache):
             if key not in meta:
                 return default
             return json.loads(json.dumps(meta[key]))
+
+    def full_text(self, item_id: str) -> dict | None:
+        """An item's cached article ({"text", "url", "fetched"}), or None when not fetched yet.
+
+        Kept in its own file per item (``db/fulltext/``), so items and months stay small.
+        """
+        with self._mutex:
+            return read_fulltext(self.db_dir, item_id)
+
+    def set_full_text(self, item_id: str, text: str, *, url: str | None, fetched: datetime) -> None:
+        """Cache an item's article text now (one atomic file write under the writer lock)."""
+        self._check_writable()
+        if not isinstance(text, str):
+            raise ValueError("full text must be a string")
+        with self._mutex, self._lock.hold():
+            write_fulltext(self.db_dir, item_id, text, url=url, fetched=iso(fetched))
+
+    def outside_writes(self) -> int:
+        """How many commits by other writers this Store has seen since it was opened (monotonic).
+
+        One stat of state.json when nothing changed, so an app can poll it every few seconds to
+        notice a cron ``chipwire refresh`` or ``chipwire label``: each write ends by replacing
+        state.json, and a version this object did not write itself is someone else's. Several
+        outside commits between two polls count as one or more; only "it grew" is meaningful.
+        """
+        with self._mutex:
+            self._sync()
+            return self._outside_writes
 
     def last_refresh(self) -> str | None:
         """ISO time of the last refresh commit: the pipeline sets meta "last_refresh" before commit()."""

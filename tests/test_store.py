@@ -576,3 +576,68 @@ def test_prune_with_an_absurd_retention_keeps_everything(store: Store) -> None:
     for days in (800000, 10**12):
         assert store.prune(keep_days=days, now=NOW) == 0
     assert store.get("id-1") is not None and store.get("id-2") is not None
+def test_outside_writes_counts_other_writers_commits_not_our_own(tmp_path: Path) -> None:
+    """The open app polls this to notice a cron refresh: its own writes must not count."""
+    from store import Store
+
+    ours = Store.open(tmp_path / "db")
+    other = Store.open(tmp_path / "db")
+    now = datetime(2025, 11, 28, 9, tzinfo=timezone.utc)
+    record = {"id": "w1", "feed": "http://127.0.0.1/f", "title": "Wafer", "link": "http://127.0.0.1/w1",
+              "published": "2025-11-28T09:00:00Z", "summary": ""}
+    assert ours.outside_writes() == 0
+    ours.upsert_items([record], now=now)
+    ours.commit()
+    ours.set_flags(["w1"], read=True)
+    assert ours.outside_writes() == 0
+    other.set_flags(["w1"], starred=True)
+    assert ours.outside_writes() == 1
+    assert ours.outside_writes() == 1  # seen once, not again
+    other.upsert_items([{**record, "id": "w2", "link": "http://127.0.0.1/w2"}], now=now)
+    other.commit()
+    assert ours.outside_writes() == 2
+    assert ours.total_items() == 2
+
+
+def test_feed_unread_counts_follow_commits_flags_moves_and_a_recount(tmp_path: Path) -> None:
+    """The feeds screen's unread / total: kept by delta, equal to a fresh count, no item scan."""
+    from store import Store
+
+    now = datetime(2025, 11, 28, 9, tzinfo=timezone.utc)
+
+    def rec(n: int, feed: str, published: str) -> dict:
+        return {"id": f"u{n}", "feed": feed, "title": f"Note {n}", "link": f"http://127.0.0.1/u{n}",
+                "published": published, "summary": ""}
+
+    a, b = "http://127.0.0.1/a.xml", "http://127.0.0.1/b.xml"
+    store = Store.open(tmp_path / "db")
+    store.upsert_items([rec(1, a, "2025-11-28T09:00:00Z"), rec(2, a, "2025-10-02T09:00:00Z"),
+                        rec(3, b, "2025-11-27T09:00:00Z")], now=now)
+    store.commit()
+    assert store.feed_unread_counts() == {a: 2, b: 1}
+    store.set_flags(["u1", "u3"], read=True)
+    assert store.feed_unread_counts() == {a: 1}
+    store.upsert_items([{**rec(2, a, "2025-11-20T09:00:00Z"), "title": "Moved"}], now=now)  # changes month
+    store.commit()
+    store.set_flags(["u1"], read=False)
+    assert store.feed_unread_counts() == {a: 2}
+    assert store.feed_item_counts() == {a: 2, b: 1}
+    store.rename_feed(a, "http://127.0.0.1/a2.xml")
+    store.commit()
+    assert store.feed_unread_counts() == {"http://127.0.0.1/a2.xml": 2}
+    store.close()
+    # A state.json from before per-feed unread counts: the months are recounted on open.
+    state_file = tmp_path / "db" / "state.json"
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    for entry in state["months"].values():
+        entry.pop("feeds_unread")
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    before = state_file.read_bytes()
+    with Store.open(tmp_path / "db", readonly=True) as reader:
+        assert reader.feed_unread_counts() == {"http://127.0.0.1/a2.xml": 2}
+    assert state_file.read_bytes() == before
+    with Store.open(tmp_path / "db") as again:
+        assert again.feed_unread_counts() == {"http://127.0.0.1/a2.xml": 2}
+    # ... and saved, so the next open does not recount (a read-only open never writes).
+    saved = json.loads(state_file.read_text(encoding="utf-8"))
+    assert all("feeds_unread" in entry for entry in saved["months"].values())

@@ -442,11 +442,12 @@ async def test_a_date_token_in_the_search_sets_the_days_searched(home):
         screen = screen_of(app)
         assert str(screen.request.day) == "2025-11-28"
         await pilot.press("slash")
-        await pilot.press(*"+gray-market")
+        await pilot.press(*"+gray-market @2025-11-28")
         await settle(pilot)
         text = list_text(app)
-        assert "Singapore broker" in text and "Smuggling ring" not in text  # the day's only
-        await pilot.press(*" @2025-11-26..2025-11-28")
+        assert "Singapore broker" in text and "Smuggling ring" not in text  # the 28th's only
+        await pilot.press(*["backspace"] * len("@2025-11-28"))
+        await pilot.press(*"@2025-11-26..2025-11-28")
         await settle(pilot)
         text = list_text(app)
         assert "Singapore broker" in text and "Smuggling ring" in text  # 28th and 26th
@@ -454,6 +455,7 @@ async def test_a_date_token_in_the_search_sets_the_days_searched(home):
         assert screen.view.span == (screen.view.request.day.replace(day=26), screen.view.request.day)
         assert "26 Nov" in header_text(app) and "28 Nov" in header_text(app)
         assert "Week" not in header_text(app)  # a searched range, not the weekly briefing
+        assert "dates from the query" in header_text(app)
         await pilot.press("enter")  # leave the search box with the filter in place
         await pilot.press("e")
         await settle(pilot)
@@ -474,7 +476,7 @@ async def test_mark_all_read_marks_what_the_view_shows(home):
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await settle(pilot)
         assert "8 unread" in header_text(app)
-        await pilot.press("slash", *"+export-controls", "enter")
+        await pilot.press("slash", *"+export-controls @2025-11-28", "enter")
         await settle(pilot)
         await pilot.press("A")
         await settle(pilot)
@@ -563,3 +565,30 @@ async def test_a_console_browser_borrows_the_terminal_or_falls_back(home):
         await pilot.press("o")
         await settle(pilot)
     assert opener == ["https://wire.example/a3"]
+
+
+async def test_a_search_without_dates_covers_everything_stored(home):
+    """newsboat's `/` finds every stored match; so does ours: newest first, the header says so,
+    a date token narrows it again, and escape brings the day back."""
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert str(screen.request.day) == "2025-11-28"
+        await pilot.press("slash", *"+gray-market")
+        await settle(pilot)
+        text = list_text(app)
+        assert "Singapore broker" in text and "Smuggling ring" in text  # the 28th and the 26th
+        assert text.index("Singapore broker") < text.index("Smuggling ring")  # newest first
+        assert "Huawei" not in text
+        assert "all stored" in header_text(app)
+        assert screen.view.archive and screen.view.complete
+        assert "Wed" in text  # rows carry their day (26 Nov 2025 was a Wednesday)
+        await pilot.press(*" @2025-11-28")
+        await settle(pilot)
+        assert "Smuggling ring" not in list_text(app)
+        assert "all stored" not in header_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.request.query == "" and "Huawei" in list_text(app)
+        assert "Smuggling ring" not in list_text(app)

@@ -81,12 +81,12 @@ async def test_feeds_screen_rows_details_hostile_text_and_remove(home):
         table = screen.query_one(DataTable)
         assert [k.value for k in table.rows] == [OK_URL, ERROR_URL, HOSTILE_URL, NEVER_URL, DISABLED_URL]
         cells = {url: [c.plain for c in table.get_row(url)] for url in screen.rows}
-        assert cells[OK_URL][0] == "● ok" and cells[OK_URL][2] == "13"  # the fixed items' feed
+        assert cells[OK_URL][0] == "● ok" and cells[OK_URL][2] == "13 / 13"  # the fixed items' feed
         assert cells[OK_URL][3] == "2h ago · 29 Nov 05:30"
         assert cells[ERROR_URL][0] == "✗ error" and cells[ERROR_URL][4] == "4"
         assert cells[NEVER_URL][0] == "○ never" and cells[NEVER_URL][3] == "never"
         assert cells[DISABLED_URL][0] == "– disabled"
-        assert cells[HOSTILE_URL][2] == "1"
+        assert cells[HOSTILE_URL][2] == "1 / 1"
         header = str(screen.query_one("#feeds-header", Static).render())
         assert "5 subscriptions, 1 failing" in header
         assert "minimum interval" in detail(screen) and "in 1h · 29 Nov 08:30" in detail(screen)
@@ -137,6 +137,43 @@ async def test_feeds_screen_rows_details_hostile_text_and_remove(home):
         assert screen.selected_url == HOSTILE_URL
     assert urls(home) == [OK_URL, HOSTILE_URL, NEVER_URL, DISABLED_URL]
     assert home.feeds_file.read_text(encoding="utf-8").startswith("# test subscriptions")
+
+
+async def test_feed_rows_count_unread_and_enter_shows_the_feeds_items(home):
+    """unread / total per feed; m on the briefing moves it; enter searches the archive for
+    that feed's items, newest first across days, and escape brings the day back."""
+    app = make(home)
+    async with app.run_test(size=(140, 36)) as pilot:
+        screen = await open_feeds(pilot)
+        table = screen.query_one(DataTable)
+        before = table.get_row(OK_URL)[2].plain
+        unread, total = (int(n) for n in before.split(" / "))
+        assert total == 13 and 0 < unread <= 13
+        await pilot.press("escape")
+        await settle(pilot)
+        briefing = app.screen
+        assert isinstance(briefing, BriefingScreen)
+        item = briefing.current_item()
+        assert item is not None and item["feed"] == OK_URL and not item.get("read")
+        await pilot.press("m")
+        await settle(pilot)
+        screen = await open_feeds(pilot)
+        assert screen.query_one(DataTable).get_row(OK_URL)[2].plain == f"{unread - 1} / 13"
+        assert "12" in detail(screen) or "unread" in detail(screen)
+        await select(pilot, screen, OK_URL)
+        await pilot.press("enter")
+        await settle(pilot)
+        briefing = app.screen
+        assert isinstance(briefing, BriefingScreen)
+        view = briefing.view
+        assert view.archive and view.request.query.startswith("=")
+        assert {i["feed"] for i in view.items.values()} == {OK_URL}
+        assert len(view.items) == 13  # all three days, not only the one on screen
+        days = {i["published"][:10] for i in view.items.values()}
+        assert len(days) == 3
+        await pilot.press("escape")
+        await settle(pilot)
+        assert briefing.request.query == "" and not briefing.view.archive
 
 
 async def test_add_feed_validates_and_persists_to_feeds_toml(home, tmp_path: Path, monkeypatch):

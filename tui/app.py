@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual.app import App
 
@@ -119,6 +119,12 @@ class ChipwireApp(App):
     def action_feeds(self) -> None:
         """f: the feeds screen."""
         self._push_optional("tui.screens.feeds", "FeedsScreen", "The feeds screen")
+
+    def on_show_feed_items(self, message: Any) -> None:
+        """The feeds screen's enter: the briefing searches the archive for that feed's items."""
+        for screen in self.screen_stack:
+            if screen.id == "briefing" and hasattr(screen, "search_for"):
+                screen.search_for(message.query)
 
     def action_help(self) -> None:
         """?: the help screen."""

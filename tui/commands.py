@@ -35,6 +35,7 @@ ACTION_NAMES: dict[str, str] = {
     "mark_all_read": "Mark everything in view read",
     "open_link": "Open link in browser",
     "copy_link": "Copy link",
+    "full_text": "Fetch the full text of the item",
     "refresh": "Refresh feeds",
     "export": "Export digest of this view",
     "toggle_analysis": "Show / hide analysis pane",

@@ -70,6 +70,7 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("read-all", "A", "mark_all_read", "All read"),
     KeySpec("open-link", "o", "open_link", "Browser"),
     KeySpec("copy-link", "c", "copy_link", "Copy link"),
+    KeySpec("full-text", "F", "full_text", "Full text"),
     KeySpec("refresh", "r", "refresh", "Refresh", show=True),
     KeySpec("export", "e", "export", "Export"),
     KeySpec("analysis", "a", "toggle_analysis", "Analysis"),

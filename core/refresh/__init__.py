@@ -352,6 +352,10 @@ def refresh(
         with store.writer(), _no_cyclic_gc():
             report = _refresh_locked(paths, settings, subs, store, force=force, now=now,
                                      on_progress=on_progress, themes=themes)
+        if report.new_items and any(s.full_text for s in subs):  # feeds.toml `full_text = true`
+            from core.fulltext import fetch_for_refresh
+
+            fetch_for_refresh(store, subs, report.new_items, fetch_settings_from(settings), now)
     finally:
         if own_store:
             store.close()

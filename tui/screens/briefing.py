@@ -47,6 +47,8 @@ class ViewLoaded(Message):
     view: BriefingView
     keep: str | None
     generation: int
+    #: A later part of a streamed archive search: keep the cursor where it is now.
+    follow: bool = False
 
 
 @dataclass
@@ -73,6 +75,8 @@ class RefreshDone(Message):
     """The refresh worker finished; ``report`` is the pipeline's RefreshReport."""
 
     report: Any
+    #: Items stored since the view was last counted, by anyone (a cron refresh included).
+    new_to_view: int | None = None
 
 
 @dataclass
@@ -80,6 +84,21 @@ class Retagged(Message):
     """The start-up check re-tagged stored items because the themes changed."""
 
     count: int
+
+
+@dataclass
+class OutsideChanged(Message):
+    """The watcher saw another process's writes (store or config files): reload in place."""
+
+    change: Any
+
+
+@dataclass
+class FullTextLoaded(Message):
+    """A full-text worker finished: ``result`` is a ``core.fulltext.FullText`` (or None: not cached)."""
+
+    result: Any
+    asked: bool
 
 
 @dataclass
@@ -135,6 +154,10 @@ class BriefingScreen(ThemeCorrections, Screen):
         #: A re-tag finished while a view was loading: that view may hold the old tags.
         self._reload_after_paint = False
         self.refreshing = False
+        #: A poll for other processes' writes is running (polls never overlap).
+        self._watching = False
+        #: Item id -> article text fetched (F) or cached, shown instead of the feed's summary.
+        self._full_texts: dict[str, str] = {}
 
     @property
     def chip_app(self) -> "ChipwireApp":
@@ -164,6 +187,9 @@ class BriefingScreen(ThemeCorrections, Screen):
         interval = getattr(getattr(self.services.settings, "app", None), "auto_refresh", 0) or 0
         if interval > 0:
             self.set_interval(float(interval), self._auto_refresh, name="auto-refresh")
+        from core.watch import POLL_SECONDS
+
+        self.set_interval(POLL_SECONDS, self._poll_outside, name="watch-outside")
 
     def on_screen_resume(self) -> None:
         """Back from feeds/help: reload (a refresh or feed removal there may have changed items).
@@ -184,6 +210,8 @@ class BriefingScreen(ThemeCorrections, Screen):
     @work(thread=True, exit_on_error=False, group="view")
     def _load_worker(self, request: ViewRequest | None, keep: str | None, step: int, generation: int) -> None:
         services = self.services
+        if not services.watcher.started:  # what is on disk now is what the first view shows
+            services.watcher.baseline()
         if request is None:
             request = ViewRequest(day=services.default_day())
         if step:
@@ -193,8 +221,12 @@ class BriefingScreen(ThemeCorrections, Screen):
                 self.post_message(LoadSkipped(generation))
                 return
             request = replace(request, day=target)
-        view = services.build_view(request)
-        self.post_message(ViewLoaded(view, keep, generation))
+        follow = False
+        for view in services.views(request):
+            if generation != self._generation:
+                return  # typed on: a newer load replaces this one (stop reading old months)
+            self.post_message(ViewLoaded(view, keep, generation, follow))
+            follow = True
         self._prefetch_worker(request)
 
     @work(thread=True, exit_on_error=False, group="retag")
@@ -218,6 +250,32 @@ class BriefingScreen(ThemeCorrections, Screen):
         """After a view is shown, read the neighbouring days so [ and ] answer from memory."""
         self.services.prefetch(request.day, 1, weekly=request.weekly)
 
+    # -- other processes' writes -----------------------------------------------------------
+
+    def _poll_outside(self) -> None:
+        """Timer: look for other processes' writes, unless a poll or a load is under way."""
+        if self._watching or self.request is None or self._painted != self._generation:
+            return
+        self._watching = True
+        self._watch_worker()
+
+    @work(thread=True, exit_on_error=False, group="watch")
+    def _watch_worker(self) -> None:
+        change = self.services.outside_changes()
+        self._watching = False  # an error leaves it set: polling stops (see on_worker_state_changed)
+        if change is not None:
+            self.post_message(OutsideChanged(change))
+
+    def on_outside_changed(self, message: OutsideChanged) -> None:
+        """Reload the view in place (cursor and open item kept) and say what came in."""
+        notice = message.change.notice()
+        if notice:
+            self.notify(notice, title="Updated", markup=False)
+        if self.request is not None and not (message.change.new_items and self._showing_empty_default()):
+            self.reload()
+        else:  # the first items of an empty home: go where they landed
+            self.load(replace(self.request, day=self.services.default_day()) if self.request else None)
+
     def on_load_skipped(self, message: LoadSkipped) -> None:
         """Nothing new to paint, but no load is pending any more."""
         if message.generation == self._generation:
@@ -229,6 +287,7 @@ class BriefingScreen(ThemeCorrections, Screen):
         if message.generation != self._generation:
             return
         view = message.view
+        keep = self.query_one(StoryList).highlighted_item if message.follow else message.keep
         first_paint = self.view is None
         self.view = view
         self.request = view.request
@@ -240,14 +299,15 @@ class BriefingScreen(ThemeCorrections, Screen):
         entries = [ThemeEntryData(ALL, "All themes", view.total, [])]
         entries += [ThemeEntryData(t.id, t.title, t.count, t.spark) for t in view.themes]
         self.query_one(ThemeColumn).show(entries, view.request.theme)
-        self.query_one(StoryList).show(view.groups, multi_day=start != end, keep=message.keep,
+        self.query_one(StoryList).show(view.groups, multi_day=start != end or view.archive, keep=keep,
                                        hidden_by=view.hidden_by)
         search = self.query_one(SearchBar)
         if view.request.query.strip():
             if view.query_error:
                 search.set_status(view.query_error, error=True)
             else:
-                search.set_status(f"{view.shown} match{'es' if view.shown != 1 else ''}")
+                more = "" if view.complete else " so far…"
+                search.set_status(f"{view.shown} match{'es' if view.shown != 1 else ''}{more}")
         if self.open_item and self.open_item in view.items:
             self._show_item(view.items[self.open_item])
         elif self.open_item is not None:  # the open item left the view (other day, filtered out)
@@ -275,11 +335,25 @@ class BriefingScreen(ThemeCorrections, Screen):
             filters.append("unread only")
         if view.request.query.strip():
             filters.append(f"/{view.request.query.strip()}")
+            filters.append(self._searched_label(view))
         self.query_one(HeaderBar).show(
             HeaderInfo(start, end, view.total, view.shown, view.unread, view.last_refresh, view.demo,
                        self.services.clock(), tuple(filters), hidden=view.hidden,
                        showing_hidden=view.request.show_hidden)
         )
+
+    @staticmethod
+    def _searched_label(view: BriefingView) -> str:
+        """Which days the search covers: all stored (still reading, or the newest N) or dates."""
+        if view.archive:
+            if not view.complete:
+                return "searching all stored…"
+            from core.search import LIMIT
+
+            return f"all stored (newest {LIMIT})" if view.limited else "all stored"
+        if view.searched is not None:
+            return "dates from the query"
+        return "this week" if view.request.weekly else "this day"
 
     def reload(self, **changes: Any) -> None:
         """Reload the current view with some request fields changed, keeping the cursor's item."""
@@ -342,10 +416,15 @@ class BriefingScreen(ThemeCorrections, Screen):
         self._show_item(item)
         if not item.get("read"):
             self._set_flag(item, read=True)
+        if item_id not in self._full_texts:
+            self._full_text_worker(item, asked=False)  # shows a cached article, fetches nothing
 
     def _show_item(self, item: dict) -> None:
         """The item in the analysis pane, with the ignore rule that hides it (if one does)."""
         hidden_by = self.view.hidden_by.get(item["id"]) if self.view is not None else None
+        full = self._full_texts.get(item["id"])
+        if full is not None:  # the article replaces the teaser (a copy: the view keeps its item)
+            item = {**item, "summary": full}
         self.query_one(AnalysisPane).show_item(item, self.services.theme_titles(), hidden_by=hidden_by)
 
     def close_item(self) -> None:
@@ -397,6 +476,11 @@ class BriefingScreen(ThemeCorrections, Screen):
             what = "Export failed"
         elif event.worker.group == "retag":
             what = "Could not re-tag the stored items"
+        elif event.worker.group == "fulltext":
+            what = "Could not get the full text"
+        elif event.worker.group == "watch":
+            self._watching = True  # say it once, and stop polling a store that cannot be read
+            what = "Stopped checking for other processes' changes"
         else:
             self._painted = self._generation  # no view is coming: let a resume reload again
             what = "Could not load the briefing"
@@ -426,7 +510,8 @@ class BriefingScreen(ThemeCorrections, Screen):
         except RefreshBusy as exc:  # another refresh took the lock between the check and here
             self.post_message(Notice(str(exc), "warning"))
             report = None
-        self.post_message(RefreshDone(report))
+        new_to_view = self.services.watcher.take_new_items() if report is not None else None
+        self.post_message(RefreshDone(report, new_to_view))
 
     def on_refresh_progress(self, message: RefreshProgress) -> None:
         """Move the progress bar."""
@@ -442,7 +527,7 @@ class BriefingScreen(ThemeCorrections, Screen):
         report = message.report
         if report is None:  # refused: nothing ran, nothing to reload
             return
-        new = len(getattr(report, "new_ids", []) or [])
+        new = max(len(getattr(report, "new_ids", []) or []), message.new_to_view or 0)
         failed = list(getattr(report, "failed", []) or [])
         summary = f"{new} new item{'s' if new != 1 else ''}"
         if failed:
@@ -647,6 +732,18 @@ class BriefingScreen(ThemeCorrections, Screen):
             search.input.value = self.request.query
         search.open()
 
+    def search_for(self, query: str) -> None:
+        """Show a search (the feeds screen's enter: ``=feed``) with the search bar showing it;
+        escape clears it as it clears a typed one."""
+        search = self.query_one(SearchBar)
+        search.input.value = query
+        search.display = True
+        self.query_one(StoryList).focus()
+        if self.request is not None:
+            # Set now: the search bar's own Changed (from the value set above) reloads this.
+            self.request = replace(self.request, query=query, theme=None)
+            self.load(self.request)
+
     @on(SearchBar.Changed)
     def _search_changed(self, message: SearchBar.Changed) -> None:
         self.reload(query=message.text)
@@ -756,6 +853,40 @@ class BriefingScreen(ThemeCorrections, Screen):
         """r: refresh the feeds in the background."""
         if not self.start_refresh():
             self.notify(REFRESH_BUSY, markup=False)
+
+    def action_full_text(self) -> None:
+        """F: fetch the item's article page and show its text instead of the feed's teaser."""
+        item = self.current_item()
+        if item is None:
+            return
+        if item["id"] in self._full_texts:
+            self.notify("Full text already shown.", markup=False)
+            return
+        self.notify("Fetching the full text…", markup=False)
+        self._full_text_worker(item, asked=True)
+
+    @work(thread=True, exit_on_error=False, group="fulltext")
+    def _full_text_worker(self, item: dict, *, asked: bool) -> None:
+        self.post_message(FullTextLoaded(self.services.full_text(item, cached_only=not asked), asked))
+
+    def on_full_text_loaded(self, message: FullTextLoaded) -> None:
+        """Keep the text for the item and show it if the item is still the one on screen."""
+        result = message.result
+        if result is None:
+            return
+        if result.text is None:
+            if message.asked:
+                self.notify(result.error or "No full text.", severity="warning", markup=False)
+            return
+        self._full_texts[result.item_id] = result.text
+        if message.asked:
+            where = f" from {result.source[:60]}" if result.source else ""
+            self.notify(f"Full text: {len(result.text):,} characters{where}.", markup=False)
+        if self.view is not None and result.item_id in self.view.items:
+            if self.open_item is None and message.asked:
+                self.open(result.item_id)
+            elif self.open_item == result.item_id:
+                self._show_item(self.view.items[result.item_id])
 
     def action_export(self) -> None:
         """e: export the current view as a Markdown digest."""

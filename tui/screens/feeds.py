@@ -46,12 +46,12 @@ if TYPE_CHECKING:  # pragma: no cover
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
     ("title", "Feed"),
-    ("items", "Items"),
+    ("items", "Unread/Items"),
     ("last", "Last success"),
     ("failures", "Fails"),
 )
 #: Width the non-title columns take (cells + DataTable padding); the title gets the rest.
-_FIXED_WIDTH = 14 + 6 + 24 + 6 + 2 * len(COLUMNS) + 2
+_FIXED_WIDTH = 14 + 13 + 24 + 6 + 2 * len(COLUMNS) + 2
 #: Status word -> symbol, so meaning never rests on colour alone.
 _STATUS_SYMBOL = {
     "ok": "●",
@@ -81,6 +81,7 @@ class FeedRow:
         next_reason: why ``next_fetch`` is what it is (minimum interval, Retry-After...).
         failures: consecutive failures.
         items: items stored from this feed.
+        unread: of those, how many are unread.
         category: the OPML folder, if any.
     """
 
@@ -98,6 +99,7 @@ class FeedRow:
     failures: int = 0
     items: int = 0
     category: str | None = None
+    unread: int = 0
 
     @property
     def shown_status(self) -> str:
@@ -127,11 +129,13 @@ def load_feed_rows(services: "Services") -> FeedsData:
         return FeedsData(error=str(exc))
     states: dict[str, dict] = {}
     counts: dict[str, int] = {}
+    unread: dict[str, int] = {}
     if services.paths.db_dir.exists():
         with services.lock:
             store = services.store
             states = store.feed_states()
             counts = store.feed_item_counts()
+            unread = store.feed_unread_counts()
     rows = []
     for sub in subs:
         st = states.get(sub.url, {})
@@ -150,6 +154,7 @@ def load_feed_rows(services: "Services") -> FeedsData:
             failures=int(st.get("consecutive_failures") or 0),
             items=int(counts.get(sub.url, 0)),
             category=sub.category,
+            unread=int(unread.get(sub.url, 0)),
         ))
     return FeedsData(rows=rows)
 
@@ -247,8 +252,24 @@ def detail_text(row: FeedRow | None, now: datetime) -> Text:
             text.append(f" ({row.next_reason})", style="dim")
     text.append("\n")
     text.append("Items     ", style="dim")
-    text.append(str(row.items))
+    text.append(f"{row.items} ({row.unread} unread)")
+    text.append("   enter shows them", style="dim")
     return text
+
+
+def unread_cell(row: FeedRow) -> Text:
+    """``unread / total``; bold while something is unread, so the eye finds what is new."""
+    text = Text(justify="right", no_wrap=True)
+    text.append(str(row.unread), style="bold" if row.unread else "dim")
+    text.append(f" / {row.items}")
+    return text
+
+
+def feed_query(url: str) -> str:
+    """The ``/`` query showing one feed's items: ``=`` with its URL (quoted when needed)."""
+    from briefing.query import _quote
+
+    return "=" + _quote(url)
 
 
 # -- messages from workers -------------------------------------------------------------------
@@ -268,6 +289,13 @@ class FeedsNotice(Message):
 
     text: str
     severity: str = "information"
+
+
+@dataclass
+class ShowFeedItems(Message):
+    """enter on a feed: the briefing shows that feed's items (a ``=feed`` search)."""
+
+    query: str
 
 
 # -- command palette -------------------------------------------------------------------------
@@ -319,6 +347,8 @@ class FeedsScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[Binding]] = [
         *keymap.bindings("feeds"),
         Binding("question_mark", "app.help", "Help", id="help"),
+        # priority: the table would take enter for its own (click-alike) row selection.
+        Binding("enter", "show_feed_items", "Items", id="feeds-items", priority=True),
     ]
 
     def __init__(self, services: "Services") -> None:
@@ -380,7 +410,7 @@ class FeedsScreen(ModalScreen[None]):
             table.add_row(
                 status_cell(row),
                 Text(truncate(row.title, width), no_wrap=True),
-                Text(str(row.items), justify="right"),
+                unread_cell(row),
                 Text(last, style="dim" if row.last_success is None else ""),
                 Text(str(row.failures) if row.failures else "", justify="right",
                      style="bold" if row.failures else ""),
@@ -449,6 +479,17 @@ class FeedsScreen(ModalScreen[None]):
 
     def action_back(self) -> None:
         """escape / q: back to where the feeds screen was opened from."""
+        self.dismiss()
+
+    def action_show_feed_items(self) -> None:
+        """enter: back to the briefing, searching the archive for this feed's items.
+
+        A key binding rather than the table's RowSelected, so a click on a row stays harmless.
+        """
+        url = self.selected_url
+        if not url:
+            return
+        self.app.post_message(ShowFeedItems(feed_query(url)))
         self.dismiss()
 
     def action_add_feed(self) -> None:
