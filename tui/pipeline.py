@@ -611,7 +611,10 @@ def _refresh_locked(
         finish(outcome)
 
     if parsed_items:
-        assign_item_stories(store, parsed_items)
+        from briefing.inherit import inherit_story_themes
+
+        nearby = assign_item_stories(store, parsed_items)
+        inherit_story_themes(parsed_items, nearby)
         # The parser built these from JSON types and nothing here touches them again: no copy.
         result = store.upsert_items(parsed_items, now=now, owned=True)
         report.new_ids = list(result.new)
@@ -787,11 +790,12 @@ def _maybe_prune(store: "Store", settings: "Settings", now: datetime) -> None:
     store.commit()
 
 
-def assign_item_stories(store: "Store", items: list[dict]) -> None:
+def assign_item_stories(store: "Store", items: list[dict]) -> list[dict]:
     """Give each incoming item a story id, joining stories already stored within the window.
 
     A stored item keeps its story id; a new item that matches a stored one takes that id, so a
-    story's id is stable as more sources report it.
+    story's id is stable as more sources report it. Returns the stored items it compared
+    against (the caller lets untagged items inherit their story's themes from them).
     """
     from briefing.stories import assign_stories
 
@@ -817,6 +821,7 @@ def assign_item_stories(store: "Store", items: list[dict]) -> None:
     for item in items:
         story = mapping.get(item["id"], item["id"])
         item["story"] = group_best.get(story, story)
+    return [i for i in existing if i["id"] not in incoming_ids]
 
 
 def ensure_tags_current(store: "Store", themes: "ThemeSet") -> int:
@@ -841,6 +846,9 @@ def retag_all(store: "Store", themes: "ThemeSet") -> int:
 
     def retag(item: dict) -> dict | None:
         new_themes = tagger.tag(item.get("title", ""), item.get("summary", ""))
+        if not new_themes:
+            # A theme inherited from the item's story survives until its own text earns one.
+            new_themes = [t for t in item.get("themes") or () if isinstance(t, dict) and t.get("source") == "story"]
         new_entities = extract_entities(item.get("title", ""), item.get("summary", ""))
         if new_themes == item.get("themes") and new_entities == item.get("entities"):
             return None
