@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 
 #: Words that open a scene-setting clause. "as ... weighs" needs its verb: "as" alone is too
-#: common ("as much as", "such as") to mark a clause.
+#: common ("as much as", "such as") to mark a clause, and "as X faces a shortage" is often
+#: the subject itself, so only verbs of deliberating and struggling count.
 _LEADS = (
     r"despite",
     r"in spite of",
@@ -31,8 +32,8 @@ _LEADS = (
     r"in the face of",
     r"against the backdrop of",
     r"on the back of",
-    r"as (?:[\w.'’-]+ ){0,4}?(?:weighs|weigh|battles|battle|faces|face|grapples|grapple|navigates|"
-    r"contends|confronts|fights|braces|struggles|considers|mulls|eyes)",
+    r"as (?:[\w.'’-]+ ){0,4}?(?:weighs|weigh|battles|battle|grapples|grapple|navigates|"
+    r"contends|braces|mulls)",
 )
 
 _BOUNDARY = r"(?:[,;:!?()\[\]|—–]|\s-\s|(?<![a-z]\.[a-z])\.(?=\s|$))"
