@@ -79,7 +79,7 @@ def test_fragmented_vendors_inside_one_country_are_not_two_tracks(tagger):
 def test_a_genre_marker_in_the_title_raises_the_bar():
     text = theme_file_text()
     gated = Tagger(parse_themes(text.encode(), source="<test>"))
-    ungated = Tagger(parse_themes(text.replace("genre_gate = 2.0", "genre_gate = 0.0").encode(), source="<test>"))
+    ungated = Tagger(parse_themes(text.replace("genre_gate = 1.5", "genre_gate = 0.0").encode(), source="<test>"))
     title = "Cloud provider earnings: GPU capacity remains tight"
     assert "compute-bottleneck" in ids(ungated, title)
     assert "compute-bottleneck" not in ids(gated, title)
