@@ -80,7 +80,7 @@ def test_a_genre_marker_in_the_title_raises_the_bar():
     text = theme_file_text()
     gated = Tagger(parse_themes(text.encode(), source="<test>"))
     ungated = Tagger(parse_themes(text.replace("genre_gate = 1.5", "genre_gate = 0.0").encode(), source="<test>"))
-    title, summary = "Cloud provider earnings beat forecasts", "Executives said GPU allocation stays tight."
+    title, summary = "Cloud provider earnings beat forecasts", "Executives said waiting lists for GPUs are long."
     assert "compute-bottleneck" in ids(ungated, title, summary)
     assert "compute-bottleneck" not in ids(gated, title, summary)
     # A strong, distinct signal still gets through the gate.
