@@ -79,7 +79,7 @@ def test_fragmented_vendors_inside_one_country_are_not_two_tracks(tagger):
 def test_a_genre_marker_in_the_title_raises_the_bar():
     text = theme_file_text()
     gated = Tagger(parse_themes(text.encode(), source="<test>"))
-    ungated = Tagger(parse_themes(text.replace("genre_gate = 1.5", "genre_gate = 0.0").encode(), source="<test>"))
+    ungated = Tagger(parse_themes(text.replace("genre_gate = 2.5", "genre_gate = 0.0").encode(), source="<test>"))
     title, summary = "Cloud provider earnings beat forecasts", "Executives said waiting lists for GPUs are long."
     assert "compute-bottleneck" in ids(ungated, title, summary)
     assert "compute-bottleneck" not in ids(gated, title, summary)
@@ -117,3 +117,10 @@ def test_an_unless_group_vetoes_its_rule():
     vetoed = Tagger(parse_themes(text.encode(), source="<test>"))
     assert "compute-bottleneck" in ids(vetoed, "GPU lead times lengthen for labs")
     assert "compute-bottleneck" not in ids(vetoed, "GPU lead times lengthen for labs", "Zebra farm buys GPUs")
+
+
+def test_only_a_consumer_launch_is_a_genre(tagger):
+    """Launching a phone is a genre that quotes the themes; launching a cluster is the news."""
+    assert "frontier-demand" in ids(tagger, "Cloud firm launches 100,000-GPU cluster for frontier training")
+    title, summary = "Vendor launches gaming laptop with new GPU", "Reviewers note GPU allocation stays tight."
+    assert "compute-bottleneck" not in ids(tagger, title, summary)
