@@ -122,5 +122,5 @@ def test_an_unless_group_vetoes_its_rule():
 def test_only_a_consumer_launch_is_a_genre(tagger):
     """Launching a phone is a genre that quotes the themes; launching a cluster is the news."""
     assert "frontier-demand" in ids(tagger, "Cloud firm launches 100,000-GPU cluster for frontier training")
-    title, summary = "Vendor launches gaming laptop with new GPU", "Reviewers note GPU allocation stays tight."
+    title, summary = "Vendor launches gaming laptop with new GPU", "Reviewers note waiting lists for GPUs are long."
     assert "compute-bottleneck" not in ids(tagger, title, summary)
