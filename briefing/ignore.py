@@ -68,6 +68,10 @@ class IgnoreRule:
         return True
 
 
+#: Largest ``older_than_days`` (a century): ``now - timedelta(days=...)`` must stay after year 1.
+MAX_DAYS = 36500
+
+
 @lru_cache(maxsize=64)
 def _cutoff(now: datetime, days: int) -> str:
     """``published`` of an item exactly ``days`` old; cached as it is asked once per item."""
@@ -123,7 +127,9 @@ def parse_ignore_rules(text: str, *, source: str = "ignore.toml") -> tuple[Ignor
     """Parse ignore.toml text (see :func:`load_ignore_rules`); ``source`` names it in warnings."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or int() refusing a number of over 4300 digits
+        if not isinstance(exc, tomllib.TOMLDecodeError):
+            return IgnoreRules(), f"{source}: invalid TOML: a number with thousands of digits; no ignore rules applied"
         message = str(exc)
         found = _TOML_POSITION.search(message)
         if found:
@@ -178,9 +184,10 @@ def _build_rule(raw: object, number: int, lines: list[str]) -> IgnoreRule:
         if key in raw and not isinstance(raw[key], str):
             raise _RuleError(line_of(key), f"'{key}' must be a string in rule {number}")
     age = raw.get("older_than_days")
-    if age is not None and (isinstance(age, bool) or not isinstance(age, int) or age < 0):
+    # Bounded above too: a cutoff more than MAX_DAYS back overflows the date it is computed as.
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= MAX_DAYS):
         raise _RuleError(line_of("older_than_days"),
-                         f"'older_than_days' must be a whole number of days >= 0 in rule {number}")
+                         f"'older_than_days' must be a whole number of days from 0 to {MAX_DAYS} in rule {number}")
     patterns: dict[str, re.Pattern[str]] = {}
     for key in ("title", "summary"):
         if key in raw:

@@ -37,13 +37,21 @@ class _Decoder:
 
 
 class _ZlibDecoder(_Decoder):
-    """gzip (wbits 31, concatenated members allowed) or deflate (zlib-wrapped, else raw)."""
+    """gzip (wbits 31, concatenated members allowed) or deflate (zlib-wrapped, else raw).
 
-    def __init__(self, coding: str) -> None:
+    ``lenient`` is for a whole file rather than an HTTP coding: junk after good data ends the
+    output instead of failing it, and a truncated last member keeps what it produced (what
+    ``zcat`` shows of a ``.gz`` feed cut short).
+    """
+
+    def __init__(self, coding: str, *, lenient: bool = False) -> None:
         self._coding = coding
         self._obj: "zlib._Decompress | None" = zlib.decompressobj(31) if coding == "gzip" else None
         self._head = b""  # deflate: bytes held until we can tell zlib-wrapped from raw
         self._done = False
+        self._lenient = lenient
+        self._produced = False
+        self._stopped = False
 
     def _start_deflate(self, data: bytes) -> bytes:
         # Servers disagree on what "deflate" means: RFC 9110 says zlib-wrapped, many send raw.
@@ -57,6 +65,8 @@ class _ZlibDecoder(_Decoder):
         return data
 
     def feed(self, data: bytes) -> Iterator[bytes]:
+        if self._stopped:
+            return
         if self._obj is None:
             data = self._start_deflate(data)
             if self._obj is None:
@@ -72,8 +82,12 @@ class _ZlibDecoder(_Decoder):
             try:
                 out = self._obj.decompress(data, STEP)
             except zlib.error as exc:
+                if self._lenient and self._produced:
+                    self._stopped = True  # junk or padding after good data: keep the good part
+                    return
                 raise DecodeError(f"corrupt {self._coding} data ({exc})") from None
             if out:
+                self._produced = True
                 yield out
             if self._obj.eof:
                 self._done = True
@@ -89,7 +103,7 @@ class _ZlibDecoder(_Decoder):
             if self._head:
                 raise DecodeError(f"{self._coding} body too short")
             return iter(())
-        if not self._done:
+        if not self._done and not self._lenient:
             raise DecodeError(f"{self._coding} body ended early (truncated)")
         return iter(())
 
@@ -199,6 +213,33 @@ class BoundedBody:
         body = b"".join(self._parts)
         self._parts = [body]
         return body
+
+
+#: Input slice for :func:`gunzip_bounded`: zlib copies the input it has not consumed at every
+#: step, so a whole body as one input would cost a copy of its rest per step (and per member).
+_IN_STEP = 64 * 1024
+
+
+def gunzip_bounded(body: bytes, max_bytes: int) -> bytes:
+    """Decompress a whole gzip body (all members) without ever holding much more than ``max_bytes``.
+
+    For bytes that arrive still compressed after the HTTP codings are undone (a feed saved as
+    ``.gz``, or gzip-encoded twice); the same decoder as the HTTP path, in lenient mode.
+
+    Raises:
+        TooLarge: the output passed ``max_bytes`` (a 1 GiB-of-zeros bomb stops at the cap).
+        DecodeError: the bytes are not gzip at all.
+    """
+    decoder = _ZlibDecoder("gzip", lenient=True)
+    out = bytearray()
+    for start in range(0, len(body), _IN_STEP):
+        for piece in decoder.feed(body[start : start + _IN_STEP]):
+            out += piece
+            if len(out) > max_bytes:
+                raise TooLarge(f"body larger than {format_size(max_bytes)} once decompressed")
+    for piece in decoder.finish():
+        out += piece
+    return bytes(out)
 
 
 def format_size(n: int) -> str:

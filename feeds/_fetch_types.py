@@ -13,7 +13,7 @@ def _default_user_agent() -> str:
     """``chipwire/<version> (...)``: servers' operators can see who is polling and how to tell.
 
     Only for callers that build ``FetchSettings`` themselves: the refresh passes
-    ``tui.version.USER_AGENT`` (``feeds`` does not import ``tui``), which spares every
+    ``core.version.USER_AGENT`` (``feeds`` does not import ``tui``), which spares every
     ``chipwire`` start the package-metadata lookup here (~20-35 ms).
     """
     try:

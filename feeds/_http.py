@@ -62,15 +62,58 @@ def ssl_context() -> "ssl.SSLContext":
         raise _Fail("connect", one_line(f"cannot load trusted certificates from {where}: {reason}")) from exc
 
 
-def host_key(url: str) -> str:
-    """The politeness key: lower-cased host and port of the URL ("" when it has none)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return ""
-    host = (parts.hostname or "").lower()
-    return f"{host}:{port}" if port else host
+class HostKeys:
+    """Politeness keys by resolved address, so ``127.0.0.1``, ``localhost`` and ``127.1`` are one host.
+
+    Why: ``per_host`` is a promise to a server, and a list that spells one server several
+    ways (a name, its address, a short form) would otherwise get ``per_host`` connections per
+    spelling. Each host is resolved once per run, with ``loop.getaddrinfo`` (in the loop's
+    executor, never blocking the event loop) and within ``timeout``; the key is the lowest IPv4
+    address (else IPv6) with the port the connection will use. When resolution fails or times
+    out (no DNS behind a proxy, a dead name) the key is the spelling: the fetch then reports
+    its own error, and politeness holds per name as before.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._keys: dict[tuple[str, int], asyncio.Future[str]] = {}
+
+    async def key(self, url: str) -> str:
+        """The politeness key of ``url``: ``address:port``, else its spelling."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        except ValueError:
+            return ""
+        host = (parts.hostname or "").lower()
+        if not host:
+            return ""
+        job = self._keys.get((host, port))
+        if job is None:
+            job = self._keys[(host, port)] = asyncio.ensure_future(self._resolve(host, port))
+        return await asyncio.shield(job)  # one caller's cancellation must not cancel the others'
+
+    async def _resolve(self, host: str, port: int) -> str:
+        import ipaddress
+        import socket
+
+        try:
+            return _address_key(ipaddress.ip_address(host).compressed, port)  # a literal: no lookup
+        except ValueError:
+            pass
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), self._timeout)
+        except (OSError, UnicodeError, asyncio.TimeoutError):
+            return f"{host}:{port}"
+        addresses = {info[4][0] for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)}
+        v4 = sorted(a for a in addresses if ":" not in a)
+        chosen = v4 or sorted(addresses)
+        return _address_key(chosen[0], port) if chosen else f"{host}:{port}"
+
+
+def _address_key(address: str, port: int) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def check_url(url: str) -> str | None:

@@ -92,12 +92,17 @@ def read_simple_rss(data: bytes) -> dict | None:
     """Parse UTF-8 RSS 2.x bytes into feedparser's result shape, or None to use feedparser."""
     if b"<!DOCTYPE" in data or b"xml:base" in data or b"<rss" not in data[:4096]:
         return None
-    import xml.etree.ElementTree as ET
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
 
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError:
-        return None
+        # defusedxml: the same expat parser, refusing DTDs, entity declarations and external
+        # references outright (the DOCTYPE check above is only a fast path, not the defence).
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException):
+        return None  # feedparser's path, behind its own entity guard, decides
     if root.tag != "rss" or not root.get("version", "").startswith("2.") or len(root) != 1:
         return None
     channel = root[0]

@@ -48,9 +48,11 @@ async def fetch_all(
     overall = asyncio.Semaphore(max(1, settings.concurrency))
     per_host: dict[str, asyncio.Semaphore] = {}
     callback_errors: list[BaseException] = []
+    # Keyed by resolved address, not spelling: localhost and 127.0.0.1 are one server.
+    host_keys = _http.HostKeys(timeout=settings.connect_timeout)
 
-    def host_slot(url: str) -> asyncio.Semaphore:
-        key = _http.host_key(url)
+    async def host_slot(url: str) -> asyncio.Semaphore:
+        key = await host_keys.key(url)
         if key not in per_host:
             per_host[key] = asyncio.Semaphore(max(1, settings.per_host))
         return per_host[key]
@@ -62,8 +64,9 @@ async def fetch_all(
         else:
             # The slot of the requested host is held through any redirects: simple, and no
             # chance of two feeds each holding one host while waiting for the other's.
-            async with overall, host_slot(req.url):
-                result = await _http.fetch_http(client, req, settings)
+            async with overall:
+                async with await host_slot(req.url):
+                    result = await _http.fetch_http(client, req, settings)
         if on_result is not None:
             try:
                 on_result(result)

@@ -29,14 +29,16 @@ parse is ignored, never an error.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Iterable
 
+from feeds.clean import clean_line
 from feeds.subscriptions import Subscription, normalise_url, parse_interval, validate_url
 
-__all__ = ["OPML_MAX_BYTES", "OpmlError", "read_opml", "write_opml"]
+__all__ = ["OPML_MAX_BYTES", "Dropped", "OpmlError", "read_opml", "write_opml"]
 
 #: Default cap on an OPML file's size: a subscription list of thousands of feeds is ~1 MiB.
 OPML_MAX_BYTES = 5 * 1024 * 1024
@@ -63,6 +65,18 @@ class OpmlError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """An outline with a feed URL that was not imported, and why (for ``feeds import`` to say)."""
+
+    line: int
+    """Line of the ``<outline>`` in the OPML file."""
+    url: str
+    """The URL as written, cleaned to one safe line (it is untrusted text bound for a terminal)."""
+    reason: str
+    """Why, in a few words: ``javascript: URLs cannot be subscribed``, ``a duplicate of line 4``…"""
+
+
 class _Refused(Exception):
     """Raised from inside expat handlers to stop parsing a hostile document at once."""
 
@@ -82,18 +96,19 @@ def _attr(attrs: dict[str, str], *names: str) -> str:
 
 
 def _clean(text: str) -> str:
-    from feeds.clean import clean_line
-
     return clean_line(text, _TEXT_MAX)
 
 
-def read_opml(path: Path, *, max_bytes: int = OPML_MAX_BYTES, allow_local: bool = False) -> list[Subscription]:
+def read_opml(path: Path, *, max_bytes: int = OPML_MAX_BYTES, allow_local: bool = False,
+              dropped: list[Dropped] | None = None) -> list[Subscription]:
     """Read the subscriptions from an OPML file.
 
     Args:
         path: the OPML file.
         max_bytes: refuse larger files.
         allow_local: also accept absolute paths and file:// URLs (only for your own files).
+        dropped: when given, every feed outline left out is appended to it with its line and
+            the reason (``javascript:``, ``data:``, ``ftp:`` URLs, local files, duplicates).
 
     Returns:
         The feeds in document order, duplicates removed.
@@ -130,7 +145,12 @@ def read_opml(path: Path, *, max_bytes: int = OPML_MAX_BYTES, allow_local: bool 
     parser.ExternalEntityRefHandler = refuse_external
 
     subs: list[Subscription] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
+
+    def drop(url: str, reason: str) -> None:
+        if dropped is not None:
+            dropped.append(Dropped(parser.CurrentLineNumber, clean_line(url, 120) or "(empty)", reason))
+
     # One frame per open element: the folder name it contributes ("" when none), or None for
     # non-outline elements.
     stack: list[str | None] = []
@@ -154,16 +174,20 @@ def read_opml(path: Path, *, max_bytes: int = OPML_MAX_BYTES, allow_local: bool 
             stack.append(label)  # a folder (or an empty outline): its text names the category
             return
         stack.append("")  # a feed outline: a feed nested in a feed is not in a folder named after it
+        written = url
         try:
             url = validate_url(url)
-        except ValueError:
+        except ValueError as exc:
+            drop(written, _why_not(written, exc))
             return
         if not allow_local and not url.lower().startswith(("http://", "https://")):
+            drop(written, "a local file (only with --allow-local, for a file you wrote yourself)")
             return
         key = normalise_url(url)
         if key in seen:
+            drop(written, f"a duplicate of line {seen[key]}")
             return
-        seen.add(key)
+        seen[key] = parser.CurrentLineNumber
         folders = [f for f in stack[:-1] if f]
         category = " / ".join(folders) if folders else _category_attr(_attr(attrs, "category"))
         subs.append(Subscription(url=url, title=label if label and label != url else None,
@@ -185,6 +209,16 @@ def read_opml(path: Path, *, max_bytes: int = OPML_MAX_BYTES, allow_local: bool 
     if not root:
         raise OpmlError(path, "empty file, not OPML")
     return subs
+
+
+def _why_not(url: str, exc: ValueError) -> str:
+    """The reason a URL cannot be subscribed, short: its scheme when it has one."""
+    import re
+
+    scheme = re.match(r"^([a-z][a-z0-9+.-]{0,20}):", url.strip().lower())
+    if scheme and scheme.group(1) not in ("http", "https", "file") and len(scheme.group(1)) > 1:
+        return f"{scheme.group(1)}: URLs cannot be subscribed (only http(s) feeds)"
+    return clean_line(str(exc).replace(repr(url.strip()), "the URL"), 120)
 
 
 def _enabled_attr(attrs: dict[str, str]) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import zlib
 from collections.abc import Mapping
 
 from feeds.parsed import FeedParseError
@@ -26,49 +25,24 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-_CHUNK = 256 * 1024
-_IN_CHUNK = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
 def gunzip_bounded(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Decompress gzip bytes (all members) without ever holding more than ``max_bytes``.
 
-    Feeds saved as ``.gz`` or served gzip-encoded twice arrive here still compressed. A
-    1 GiB-of-zeros bomb is ~1 MB on the wire, so output is produced in ``max_length`` steps
-    and refused with "too-large" as soon as it passes the cap. Input is fed in small slices
-    of a memoryview: zlib copies whatever input it has not consumed (``unconsumed_tail``,
-    ``unused_data``), and with the whole body as input a stream of thousands of tiny members
-    would cost a copy of the remaining body per member.
+    Feeds saved as ``.gz`` or served gzip-encoded twice arrive here still compressed. The one
+    bounded gunzip is ``feeds._decode``'s (the HTTP path's), in its lenient whole-file mode;
+    here its errors become the parser's "too-large" and "malformed".
     """
-    out = bytearray()
-    view = memoryview(body)
-    pos = 0
-    d = zlib.decompressobj(wbits=31)
-    pending: bytes = b""
-    while True:
-        if d.unconsumed_tail:
-            chunk: bytes | memoryview = d.unconsumed_tail
-        elif pending:
-            chunk, pending = pending, b""
-        elif pos < len(view):
-            chunk = view[pos : pos + _IN_CHUNK]
-            pos += _IN_CHUNK
-        else:
-            break  # input exhausted (a truncated last member keeps what it produced)
-        try:
-            piece = d.decompress(chunk, _CHUNK)
-        except zlib.error as exc:
-            if out:
-                break  # junk or padding after good members: keep the good part
-            raise FeedParseError("malformed", f"broken gzip data: {exc}") from None
-        out += piece
-        if len(out) > max_bytes:
-            raise FeedParseError("too-large", f"decompressed feed exceeds {max_bytes:,} bytes")
-        if d.eof:
-            pending = d.unused_data  # at most one input slice
-            d = zlib.decompressobj(wbits=31)
-    return bytes(out)
+    from feeds._decode import DecodeError, TooLarge, gunzip_bounded as _gunzip
+
+    try:
+        return _gunzip(body, max_bytes)
+    except TooLarge:
+        raise FeedParseError("too-large", f"decompressed feed exceeds {max_bytes:,} bytes") from None
+    except DecodeError as exc:
+        raise FeedParseError("malformed", f"broken gzip data: {exc}") from None
 
 
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:+-]+)""", re.I)
@@ -162,7 +136,9 @@ def decode_body(body: bytes, charset: str | None = None) -> tuple[str, str, str 
     Order: a BOM; BOM-less UTF-16/32 by zero-byte pattern; pure ASCII; valid UTF-8 (even under
     a single-byte label — Latin-1 text is essentially never valid UTF-8, the reverse mistake
     is common); the HTTP charset, then the XML declaration, each only if the bytes decode
-    strictly; finally cp1252, then Latin-1, which cannot fail.
+    strictly; a single-byte or UTF-8 label the bytes break is kept, its bad bytes read as
+    windows-1252 (what feedparser does for Latin-1 under a utf-8 label); a broken multibyte label
+    gets replacement characters; with no label, cp1252, then Latin-1, which cannot fail.
 
     Returns ``(text, codec_used, note)``; ``note`` explains a repair worth a warning.
     """
@@ -201,8 +177,17 @@ def decode_body(body: bytes, charset: str | None = None) -> tuple[str, str, str 
         return text, "utf-8", f"declared {labels[0]} but the bytes are UTF-8"
     except UnicodeDecodeError:
         pass
+    if candidates and candidates[0] not in _MULTIBYTE:
+        # A single-byte label or UTF-8 the bytes do not honour: by far the commonest case is
+        # Latin-1/windows-1252 text under a utf-8 label. feedparser then reads windows-1252
+        # ("Café", not "Caf\ufffd"); so do we, byte by byte, so that real UTF-8 in the
+        # same body (a mixed feed) stays readable too.
+        return body.decode(candidates[0], errors=_CP1252_BYTES), candidates[0], (
+            f"declared {labels[0]} but some bytes are not; read those as windows-1252"
+        )
     if candidates:
-        # The label is probably right and a few bytes are damaged: keep the rest readable.
+        # A multibyte label (GBK, Shift_JIS...) with a few damaged bytes: the label is probably
+        # right, and no single-byte reading would keep the rest readable.
         return body.decode(candidates[0], errors="replace"), candidates[0], (
             f"invalid {candidates[0]} bytes replaced"
         )
@@ -218,6 +203,18 @@ def decode_body(body: bytes, charset: str | None = None) -> tuple[str, str, str 
         except UnicodeDecodeError:
             continue
     return body.decode("latin-1"), "latin-1", "no encoding declared; read as latin-1"
+
+
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: read the offending bytes as windows-1252 (Latin-1 where it has none)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(bytes((b,)).decode("cp1252", errors="ignore") or chr(b) for b in bad), exc.end
+
+
+_CP1252_BYTES = "chipwire.cp1252-bytes"
+codecs.register_error(_CP1252_BYTES, _cp1252_bytes)
 
 
 _DECL_ENCODING_ATTR = re.compile(r"""(<\?xml\b[^>]{0,200}?)\s+encoding\s*=\s*["'][^"']*["']""")

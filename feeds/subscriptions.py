@@ -5,9 +5,11 @@ The file belongs to the person, not to chipwire. So:
 * it is read with :mod:`tomllib` and validated strictly, and every problem is reported as a
   :class:`ConfigError` naming the file and the line (a typo must be found in seconds);
 * a broken file is never overwritten or "repaired";
-* single additions, removals and URL moves are *text edits* of the file, so the person's comments,
-  ordering and layout survive byte for byte outside the edited block;
-* every write is atomic (temp file, fsync, ``os.replace``), so a crash never leaves half a file.
+* single additions, removals and URL moves are edits of the parsed document (tomlkit), so the
+  person's comments, ordering and layout survive byte for byte outside the edited block;
+* every write is atomic (:mod:`feeds.atomicfile`: temp file, fsync, rename), so a crash never
+  leaves half a file, and a symlinked ``feeds.toml`` (a dotfiles repo) stays a link: its target
+  is what gets replaced.
 
 Format::
 
@@ -24,10 +26,14 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; tomlkit is imported when a file is edited
+    import tomlkit
+    import tomlkit.items
 
 __all__ = [
     "ConfigError",
@@ -38,6 +44,7 @@ __all__ = [
     "load_subscriptions",
     "normalise_url",
     "parse_interval",
+    "read_subscriptions",
     "remove_subscription",
     "save_subscriptions",
     "update_url",
@@ -109,21 +116,36 @@ _UNIT_SECONDS = {
 }
 
 
+#: Longest ``min_interval`` (a year): a larger one overflows the dates computed from it downstream.
+MAX_INTERVAL = 365 * 86400
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """``repr`` for a message, cut short: a value from a config file may be any size."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return f"a number with more than {limit} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_interval(value: Any) -> int:
     """Parse a duration: an integer of seconds, or text like ``"90"``, ``"30m"``, ``"2h"``, ``"1h30m"``.
 
     Shared by ``feeds.toml`` (``min_interval``) and ``config.toml`` so both accept one grammar.
+    The range is the caller's to check (see :data:`MAX_INTERVAL`); text is refused past 40
+    characters, so no message or ``int()`` ever meets a thousand-digit number.
 
     Raises:
         ValueError: with a message that shows the accepted forms.
     """
+    wrong = f"expected a duration like \"30m\", \"2h\", \"1d\" or seconds, got {short_repr(value)}"
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration like \"30m\", \"2h\", \"1d\" or seconds, got {value!r}")
+        raise ValueError(wrong)
     if isinstance(value, int):
         if value < 0:
-            raise ValueError(f"a duration cannot be negative (got {value})")
+            raise ValueError(f"a duration cannot be negative (got {short_repr(value)})")
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 40:
         text = value.strip()
         if text.isdigit():
             return int(text)
@@ -137,7 +159,7 @@ def parse_interval(value: Any) -> int:
             pos = m.end()
         if compact and pos == len(compact):
             return total
-    raise ValueError(f"expected a duration like \"30m\", \"2h\", \"1d\" or seconds, got {value!r}")
+    raise ValueError(wrong)
 
 
 def validate_url(url: str) -> str:
@@ -225,11 +247,26 @@ def load_subscriptions(path: Path, *, create: bool = True) -> list[Subscription]
             return []
         text = default_feeds_text()
         subs = parse_subscriptions(text, path)
-        _atomic_write(path, text)
+        _write(path, text)
         return subs
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
     return parse_subscriptions(_decode(raw, path), path)
+
+
+def read_subscriptions(path: Path) -> list[Subscription]:
+    """The file's subscriptions, or the curated defaults when it does not exist yet; never writes.
+
+    For read-only commands (``feeds list``, ``feeds export``): they must work on a read-only
+    home and leave it as it was, yet show the list a refresh would use.
+
+    Raises:
+        ConfigError: unreadable or invalid file.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return parse_subscriptions(default_feeds_text(), path)
+    return load_subscriptions(path, create=False)
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -259,6 +296,8 @@ def parse_subscriptions(text: str, path: Path | str = "feeds.toml") -> list[Subs
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, exc) from None
+    except ValueError:  # int() refusing a number of over 4300 digits
+        raise ConfigError(path, None, "invalid TOML: a number with thousands of digits") from None
     layout = _Layout(text)
     for key in data:
         if key != "feed":
@@ -319,6 +358,8 @@ def _subscription(block: dict[str, Any], index: int, layout: "_Layout", path: Pa
     if "min_interval" in block:
         try:
             interval = parse_interval(block["min_interval"])
+            if interval > MAX_INTERVAL:
+                raise ValueError(f"at most a year ({MAX_INTERVAL} seconds), got {short_repr(interval)}")
         except ValueError as exc:
             raise fail("min_interval", f"bad min_interval: {exc}") from None
     return Subscription(url=url, enabled=block.get("enabled", True), min_interval=interval, **values)
@@ -422,79 +463,113 @@ def multiline_string_after(line: str, inside: str | None) -> str | None:
 
 
 # --------------------------------------------------------------------------- writing
+#
+# Edits go through tomlkit, which keeps every comment, blank line and quoting style of the
+# person's file; each edited text is parsed back and compared with the expected list before it
+# is written (``_write_checked``), so an edit can never silently change another feed.
 
 
-def toml_string(value: str) -> str:
-    """A TOML basic string for any text (titles from OPML files are untrusted)."""
-    out = ['"']
-    for ch in value:
-        code = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif code < 0x20 or code == 0x7F:
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch, f"\\u{code:04X}"))
-        elif 0xD800 <= code <= 0xDFFF:  # lone surrogate: not encodable as UTF-8
-            out.append("\\uFFFD")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+def _clean_text(value: str) -> str:
+    """Text tomlkit can write as UTF-8: lone surrogates (from a broken OPML file) become U+FFFD."""
+    return value.encode("utf-8", errors="replace").decode("utf-8") if not value.isascii() else value
 
 
-def _block(sub: Subscription) -> str:
-    lines = ["[[feed]]", f"url = {toml_string(sub.url)}"]
+def _as_read(sub: Subscription) -> Subscription:
+    """``sub`` as it reads back once written: text cleaned, title and category stripped or None."""
+    def text(value: str | None) -> str | None:
+        return _clean_text(value or "").strip() or None
+
+    return replace(sub, url=_clean_text(sub.url), title=text(sub.title), category=text(sub.category))
+
+
+def _table(sub: Subscription) -> "tomlkit.items.Table":
+    """One ``[[feed]]`` block, keys in the documented order."""
+    import tomlkit
+
+    table = tomlkit.table()
+    table["url"] = _clean_text(sub.url)
     if sub.title:
-        lines.append(f"title = {toml_string(sub.title)}")
+        table["title"] = _clean_text(sub.title)
     if sub.category:
-        lines.append(f"category = {toml_string(sub.category)}")
+        table["category"] = _clean_text(sub.category)
     if not sub.enabled:
-        lines.append("enabled = false")
+        table["enabled"] = False
     if sub.min_interval is not None:
-        lines.append(f"min_interval = {_interval_text(sub.min_interval)}")
-    return "\n".join(lines) + "\n"
+        table["min_interval"] = _interval_value(sub.min_interval)
+    return table
 
 
-def _interval_text(seconds: int) -> str:
+def _interval_value(seconds: int) -> str | int:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds and seconds % size == 0:
-            return f'"{seconds // size}{unit}"'
-    return str(seconds)
+            return f"{seconds // size}{unit}"
+    return seconds
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder, fsync, then ``os.replace``: all or nothing."""
-    import tempfile
+def _append(path: Path, text: str, subs: list[Subscription]) -> str:
+    """``text`` with one ``[[feed]]`` block per subscription appended, each after a blank line."""
+    import tomlkit
+    from tomlkit.items import AoT, Array
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    doc = _document(text, path)
+    feeds = doc.get("feed")
+    if isinstance(feeds, Array):  # the inline form, feed = [{url = ...}, ...]: stays inline
+        for sub in subs:
+            inline = tomlkit.inline_table()
+            inline.update(_table(sub).unwrap())
+            feeds.append(inline)
+    elif isinstance(feeds, AoT):
+        for sub in subs:
+            feeds[-1].add(tomlkit.nl())
+            feeds.append(_table(sub))
+    elif feeds is None and subs:
+        if text.strip():
+            doc.add(tomlkit.nl())
+        blocks = tomlkit.aot()
+        for sub in subs:
+            blocks.append(_table(sub))  # tomlkit puts a blank line between new blocks itself
+        doc.append("feed", blocks)
+    return doc.as_string()
+
+
+def _document(text: str, path: Path) -> "tomlkit.TOMLDocument":
+    """tomlkit's editable document of a text tomllib already accepted."""
+    import tomlkit
+
     try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        return tomlkit.parse(text)
+    except Exception as exc:  # noqa: BLE001 - tomlkit's own parse errors; the file itself is valid
+        raise ConfigError(path, None, f"could not edit this file safely ({type(exc).__name__}); "
+                          "edit it by hand") from None
+
+
+def _write_checked(path: Path, text: str, expected: list[Subscription]) -> None:
+    """Write an edited text only if it parses back to exactly the expected subscriptions.
+
+    Titles and categories are compared as they read back (stripped, empty as None): a saved
+    list may come from an OPML file, whose values are not yet in that form.
+    """
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable; not possible on every platform
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
+        got: list[Subscription] | None = parse_subscriptions(text, path)
+    except ConfigError:
+        got = None
+    if got is None or got != [_as_read(s) for s in expected]:
+        raise ConfigError(path, None, "could not edit this file safely (unusual layout); edit it by hand")
+    _write(path, text)
+
+
+def _write(path: Path, text: str) -> None:
+    """The one atomic writer (a symlinked feeds.toml is written through to its target)."""
+    from feeds.atomicfile import write_atomic
+
     try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # 0600 for a new file: feed URLs may carry tokens or user:password.
+        write_atomic(path, text.encode("utf-8"), new_mode=0o600)
+    except OSError as exc:
+        raise ConfigError(exc.filename or path, None, f"cannot write: {exc.strerror or exc}") from None
 
 
 def save_subscriptions(path: Path, subs: Iterable[Subscription]) -> None:
@@ -503,7 +578,7 @@ def save_subscriptions(path: Path, subs: Iterable[Subscription]) -> None:
     When ``subs`` is the file's current list plus feeds at the end (an import), the new blocks
     are appended to the existing text so the person's comments survive. Otherwise the file is
     rewritten: the standard header comment, then one block per subscription (comments are lost;
-    single edits use the text-editing functions instead).
+    single edits use the editing functions instead).
 
     Raises:
         ConfigError: a subscription has an unusable URL, or two share one, or the existing file
@@ -521,40 +596,32 @@ def save_subscriptions(path: Path, subs: Iterable[Subscription]) -> None:
         if key in seen:
             raise ConfigError(path, None, f"not saved: duplicate feed {sub.url!r}")
         seen.add(key)
-    appended = _appended_text(path, subs)
-    if appended is not None:
-        if appended != _decode(path.read_bytes(), path):  # nothing new: leave the file alone
-            _write_checked(path, appended, subs)
+    current = _current(path)
+    if current is not None and subs[: len(current[1])] == current[1]:
+        text, old = current
+        if len(subs) > len(old):  # an import: only new feeds at the end; else leave the file alone
+            _write_checked(path, _append(path, text if text.strip() else FILE_HEADER, subs[len(old):]), subs)
         return
-    text = FILE_HEADER + "".join("\n" + _block(s) for s in subs)
-    parse_subscriptions(text, path)  # never write a file we could not read back
-    _atomic_write(path, text)
+    _write_checked(path, _append(path, FILE_HEADER, subs), subs)
 
 
-def _appended_text(path: Path, subs: list[Subscription]) -> str | None:
-    """When ``subs`` only adds feeds at the end of the valid file's list (the OPML import case),
-    the file's text with the new blocks appended, so the person's comments survive; else None."""
+def _current(path: Path) -> tuple[str, list[Subscription]] | None:
+    """The valid file's text and list, or None when it does not exist; refuses a broken file."""
     try:
         text = _decode(path.read_bytes(), path)
-        current = parse_subscriptions(text, path)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read: {exc.strerror or exc}") from None
-    if subs[: len(current)] != current:
-        return None
-    if not text.strip():
-        text = FILE_HEADER
-    elif not text.endswith("\n"):
-        text += "\n"
-    return text + "".join("\n" + _block(s) for s in subs[len(current) :])
+    return text, parse_subscriptions(text, path)
 
 
 def _read_valid(path: Path) -> tuple[str, list[Subscription]]:
     """The current text and its subscriptions; creates the defaults when missing; refuses a broken file."""
     load_subscriptions(path, create=True)
-    text = _decode(path.read_bytes(), path)
-    return text, parse_subscriptions(text, path)
+    current = _current(path)
+    assert current is not None
+    return current
 
 
 def _find(subs: list[Subscription], url: str) -> int | None:
@@ -593,22 +660,8 @@ def add_subscription(path: Path, url: str, title: str | None = None, category: s
     if existing is not None:
         raise SubscriptionExists(path, _Layout(text).entry_line(existing), f"already subscribed: {subs[existing].url}")
     sub = Subscription(url=source, title=(title or "").strip() or None, category=(category or "").strip() or None)
-    if text and not text.endswith("\n"):
-        text += "\n"
-    new_text = text + ("\n" if text.strip() else "") + _block(sub)
-    _write_checked(path, new_text, subs + [sub])
+    _write_checked(path, _append(path, text, [sub]), subs + [sub])
     return sub
-
-
-def _write_checked(path: Path, text: str, expected: list[Subscription]) -> None:
-    """Write an edited text only if it parses back to exactly the expected subscriptions."""
-    try:
-        got = parse_subscriptions(text, path)
-    except ConfigError:
-        got = None
-    if got != expected:
-        raise ConfigError(path, None, "could not edit this file safely (unusual layout); edit it by hand")
-    _atomic_write(path, text)
 
 
 def remove_subscription(path: Path, url: str) -> bool:
@@ -623,38 +676,80 @@ def remove_subscription(path: Path, url: str) -> bool:
     Raises:
         ConfigError: the file is broken (left untouched) or could not be edited safely.
     """
+    from tomlkit.items import AoT, Array
+
     path = Path(path)
     text, subs = _read_valid(path)
     index = _find(subs, url)
     if index is None:
         return False
-    layout = _Layout(text)
-    rng = layout.block_range(index)
     expected = subs[:index] + subs[index + 1 :]
-    if rng is None or len(layout.headers) != len(subs):
-        _write_checked(path, FILE_HEADER + "".join("\n" + _block(s) for s in expected), expected)
-        return True
-    start, end = rng
-    lines = layout.lines
-    while end > start + 1 and layout.code[end - 1] and _blank_or_comment(lines[end - 1]):
-        end -= 1
-    while start > 0 and layout.code[start - 1] and lines[start - 1].lstrip().startswith("#"):
-        start -= 1
-    # Drop one separating blank line so removals don't pile up empty lines.
-    if end < len(lines) and not lines[end].strip() and (start == 0 or not lines[start - 1].strip()):
-        end += 1
-    elif end == len(lines) and start > 0 and not lines[start - 1].strip():
-        start -= 1  # the last block: take the blank line that separated it (undoes an add exactly)
-    _write_checked(path, "".join(lines[:start] + lines[end:]), expected)
+    doc = _document(text, path)
+    feeds = doc["feed"]
+    if isinstance(feeds, AoT):
+        _remove_block(doc, feeds, index)
+        if not len(feeds):  # the last feed went: no `feed = []` left behind in the person's file
+            del doc["feed"]
+    elif isinstance(feeds, Array):
+        del feeds[index]
+    else:
+        raise ConfigError(path, None, "could not edit this file safely (unusual layout); edit it by hand")
+    _write_checked(path, doc.as_string(), expected)
     return True
 
 
-def _blank_or_comment(line: str) -> bool:
-    stripped = line.strip()
-    return not stripped or stripped.startswith("#")
+def _remove_block(doc: "tomlkit.TOMLDocument", feeds: "tomlkit.items.AoT", index: int) -> None:
+    """Drop block ``index`` with the comment lines directly above it, keeping what follows it.
+
+    In tomlkit the comments and blank lines *between* two blocks belong to the end of the first
+    one (or to the document, before the first block). So the lines above a block are the
+    trailing trivia of the previous block; the lines below it, its own trailing trivia. Both are
+    taken out as text, trimmed by the line rules, and put back in front of the next block (or at
+    the end when it was the last), where a table's header indent renders them verbatim.
+    """
+    from tomlkit.items import Whitespace
+
+    if index:
+        above = _take_trivia(feeds[index - 1].value.body)
+    else:  # before the first block: the document's own comments and blank lines
+        above = _take_trivia(doc.body, end=next(i for i, (key, _item) in enumerate(doc.body)
+                                                if key is not None and key.key == "feed"))
+    below = _take_trivia(feeds[index].value.body)
+    above_lines = above.splitlines(keepends=True)
+    below_lines = below.splitlines(keepends=True)
+    while above_lines and above_lines[-1].lstrip().startswith("#"):
+        above_lines.pop()  # a comment directly above describes the block: it goes too
+    blank_above = (not index and not above_lines) or (above_lines and not above_lines[-1].strip())
+    if below_lines and not below_lines[0].strip() and blank_above:
+        below_lines.pop(0)  # one separating blank line goes, so removals don't pile them up
+    elif index + 1 == len(feeds) and not below_lines and above_lines and not above_lines[-1].strip():
+        above_lines.pop()  # the last block: take the blank line that separated it (undoes an add)
+    kept = "".join(above_lines + below_lines)
+    del feeds[index]
+    if index < len(feeds):
+        nxt = feeds[index]
+        nxt.trivia.indent = kept + nxt.trivia.indent
+    elif index:
+        feeds[index - 1].value.body.append((None, Whitespace(kept)))
+    else:
+        doc.add(Whitespace(kept))
 
 
-_URL_LINE = re.compile(r"""^(\s*(?:url|"url"|'url')\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*')(.*)$""", re.S)
+def _take_trivia(body: list, end: int | None = None) -> str:
+    """Remove the comments and blank lines ending ``body[:end]`` (a tomlkit body); return their text.
+
+    Items become ``Null`` in place (what tomlkit itself does on removal), so no index moves.
+    """
+    from tomlkit.items import Comment, Null, Whitespace
+
+    taken: list[str] = []
+    for i in range((len(body) if end is None else end) - 1, -1, -1):
+        key, item = body[i]
+        if key is not None or not isinstance(item, (Comment, Whitespace, Null)):
+            break
+        taken.append(item.as_string())
+        body[i] = (None, Null())
+    return "".join(reversed(taken))
 
 
 def update_url(path: Path, old: str, new: str) -> bool:
@@ -684,12 +779,7 @@ def update_url(path: Path, old: str, new: str) -> bool:
     expected = list(subs)
     current = subs[index]
     expected[index] = Subscription(new, current.title, current.category, current.enabled, current.min_interval)
-    layout = _Layout(text)
-    line_no = layout.key_line(index, "url")
-    m = _URL_LINE.match(layout.lines[line_no - 1]) if line_no else None
-    if m is None:
-        raise ConfigError(path, line_no, "could not find this feed's url line to update; edit it by hand")
-    lines = list(layout.lines)
-    lines[line_no - 1] = m.group(1) + toml_string(new) + m.group(3)
-    _write_checked(path, "".join(lines), expected)
+    doc = _document(text, path)
+    doc["feed"][index]["url"] = _clean_text(new)  # tomlkit keeps the line's comment and spacing
+    _write_checked(path, doc.as_string(), expected)
     return True

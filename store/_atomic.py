@@ -61,19 +61,27 @@ def atomic_write_bytes(path: Path, data: bytes | list[bytes | memoryview]) -> Si
                 view = view[written:]
         os.fsync(fd)
         st = os.fstat(fd)
-    except BaseException:
+    except BaseException as exc:
         os.close(fd)
         _unlink_quietly(tmp)
+        _name_the_file(exc, path)
         raise
     os.close(fd)
     try:
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         _unlink_quietly(tmp)
+        _name_the_file(exc, path)
         raise
     fsync_dir(directory)
     # The inode and size survive the rename, and rename does not touch the file's mtime.
     return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _name_the_file(exc: BaseException, path: Path) -> None:
+    """A write() that fails with ENOSPC carries no file name: raise one naming ``path``."""
+    if isinstance(exc, OSError) and exc.filename is None:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
 def dump_json(data: Any) -> bytes:

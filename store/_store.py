@@ -9,6 +9,7 @@ Layout of ``db/`` (see docs/ARCHITECTURE.md):
   and per-feed totals, each stamped with the sigs of the items/flags files they were counted from.
 - ``meta.json``: meta values (schema, last refresh, themes digest, export memory...).
 - ``recent.json``: per feed, the ids of its last two fetches -> month (see ``upsert_items``).
+- ``corrections.json``: the person's theme corrections, never pruned (see ``_corrections.py``).
 - ``.lock``: the writer lock (fcntl.flock, holder's pid inside).
 
 Consistency model: each file is replaced atomically, and a commit writes items -> flags -> meta ->
@@ -34,6 +35,7 @@ from typing import Any
 
 from ._atomic import atomic_write_json, clean_temp_files, dump_json
 from ._cache import META_FILE, RECENT_FILE, DiskCache, sig_list
+from ._corrections import CorrectionsFile
 from ._errors import StoreError, StoreLocked
 from ._lock import WriterLock
 from ._month import FlagsMonth, ItemsMonth, flags_path, items_path
@@ -55,7 +57,7 @@ class UpsertResult:
     unchanged: int = 0
 
 
-class Store(DiskCache):
+class Store(CorrectionsFile, DiskCache):
     """Per-month TinyDB archive of items with flags, feed states, counters and meta.
 
     Thread-safe (one RLock guards all in-memory state; the TUI calls in from worker threads).
@@ -92,6 +94,18 @@ class Store(DiskCache):
         store = cls(db_dir, readonly=readonly)
         store._load_state()
         return store
+
+    @classmethod
+    def open_read_only(cls, db_dir: Path) -> "Store":
+        """Open for reading only: takes no lock, creates nothing, never writes.
+
+        For commands that only read (``items``, ``feeds list``, ``store info``, an export to
+        stdout): they work on a read-only home (a backup, another user's data) and never wait
+        for a refresh holding the writer lock. Reads see committed data only: every file is
+        replaced by an atomic rename, and another process's commit is picked up on the next
+        read. A missing ``db_dir`` reads as an empty store. Any write raises StoreError.
+        """
+        return cls.open(db_dir, readonly=True)
 
     def close(self) -> None:
         """Drop caches. Uncommitted writes are discarded: commit() is always explicit."""
@@ -456,7 +470,10 @@ class Store(DiskCache):
         Starred items are kept forever. Only months that can hold old items are loaded.
         """
         self._check_writable()
-        cutoff = (now.date() - timedelta(days=keep_days)).isoformat()
+        try:
+            cutoff = (now.date() - timedelta(days=keep_days)).isoformat()
+        except OverflowError:  # a cutoff before year 1: nothing is that old
+            return 0
         removed = 0
         with self._mutex, self._writing():
             for m in self._disk_months():
@@ -479,8 +496,11 @@ class Store(DiskCache):
             self._write_state()
         return removed
 
-    def rewrite_items(self, fn: Callable[[dict], dict | None]) -> int:
+    def rewrite_items(self, fn: Callable[[dict], dict | None], *, months: Iterable[str] | None = None) -> int:
         """Rewrite stored items month by month (e.g. retagging); returns how many changed.
+
+        ``months`` ("YYYY-MM") limits the months read, for a change that can only touch a few
+        (a correction spreads within days of its item).
 
         ``fn`` gets a private copy of each item (flags merged) and returns the new item, or None
         to leave it. ``id``, ``published``, ``fetched`` and flags cannot be changed this way, and
@@ -489,8 +509,11 @@ class Store(DiskCache):
         """
         self._check_writable()
         changed = 0
+        only = None if months is None else set(months)
         with self._mutex, self._writing():
             for m in self._disk_months():
+                if only is not None and m not in only:
+                    continue
                 im = self._month(m, fresh=True)
                 fm = self._flags(m, fresh=True)
                 updates = {}
@@ -639,7 +662,7 @@ class Store(DiskCache):
                         loader()
                     except StoreError as exc:
                         problems.append(exc)
-            for reader in (self._read_recent, self._read_meta):
+            for reader in (self._read_recent, self._read_meta, self._read_corrections):
                 try:
                     reader()
                 except StoreError as exc:

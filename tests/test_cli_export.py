@@ -42,12 +42,29 @@ def export(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, st
 
 
 def stories(text: str) -> int:
-    return sum(1 for t in MD.parse(text) if t.type == "list_item_open" and t.level == 1)
+    """Stories listed under the theme sections (bullets; "The day in five" is a numbered list)."""
+    count, kind = 0, ""
+    for token in MD.parse(text):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            kind = token.type
+        elif token.type == "list_item_open" and token.level == 1 and kind == "bullet_list_open":
+            count += 1
+    return count
+
+
+def sent_log(home: Path) -> list[dict]:
+    from store import Store
+
+    store = Store.open(home / "db", readonly=True)
+    try:
+        return (store.meta("exports") or {}).get("log", [])
+    finally:
+        store.close()
 
 
 def golden_text(name: str) -> str:
     """A golden digest with the installed version in its footer (goldens use 9.9.9)."""
-    from tui.version import __version__
+    from core.version import __version__
 
     return (GOLDEN / name).read_text(encoding="utf-8").replace("chipwire 9.9.9 on", f"chipwire {__version__} on")
 
@@ -92,34 +109,109 @@ def test_output_to_a_folder_or_a_named_file(home: Path, capsys, tmp_path: Path) 
     assert code == 2 and "does not exist" in err
 
 
-def test_since_last_exports_nothing_the_second_time(home: Path, capsys) -> None:
-    code, first, _ = export(capsys, "--since-last", "-o", "-")
-    assert code == 0 and stories(first) == 24
+def test_since_last_counts_only_digests_written_to_a_file(home: Path, capsys) -> None:
+    code, first, err = export(capsys, "--since-last", "-o", "-")
+    assert code == 0 and stories(first) == 20 and "a preview, not recorded as sent" in err
+    assert export(capsys, "--since-last", "-o", "-")[1] == first  # a preview uses nothing up
+    code, _, err = export(capsys, "--since-last", "--all")
+    assert code == 0 and "chipwire-digest-2026-11-20.md (24 stories" in err and "preview" not in err
     code, second, err = export(capsys, "--since-last", "-o", "-")
     assert code == 0 and stories(second) == 0
-    assert "no new items" in err
-    assert "Only items that no earlier digest contained." in second
+    assert "nothing new since the last sent digest" in err
+    assert "Nothing new since the last digest" in second and "| Theme |" not in second  # no table of zeros
     # a wider range brings only the items no digest has listed yet
     code, week, _ = export(capsys, "--week", "--since-last", "-o", "-")
     assert code == 0
     assert "Summit ends with no chip truce" in week and "Cloud providers ration H200" not in week
 
 
-def test_every_export_is_remembered_not_only_since_last(home: Path, capsys) -> None:
-    assert export(capsys, "--theme", "enforcement", "-o", "-")[0] == 0
+def test_a_preview_then_a_since_last_export_keeps_every_new_item(home: Path, capsys) -> None:
+    code, preview, _ = export(capsys, "--query", "H20", "-o", "-")
+    assert code == 0 and "Orders for throttled H20 parts" in preview
+    code, out, err = export(capsys, "--query", "H20", "--dry-run")
+    assert code == 0 and out == "" and list(Path.cwd().iterdir()) == [] and sent_log(home) == []
+    assert "dry run: would write " + str(Path.cwd() / "chipwire-digest-2026-11-20.md") in err
+    code, _, _ = export(capsys, "--since-last", "--all", "-o", "sent.md")
+    assert code == 0
+    assert "Orders for throttled H20 parts" in (Path.cwd() / "sent.md").read_text(encoding="utf-8")
+    assert [e["file"] for e in sent_log(home)] == [str(Path.cwd() / "sent.md")]
+
+
+def test_record_makes_a_preview_count_as_sent(home: Path, capsys) -> None:
+    code, _, err = export(capsys, "--theme", "enforcement", "-o", "-", "--record")
+    assert code == 0 and "preview" not in err
     code, out, _ = export(capsys, "--since-last", "-o", "-")
     assert code == 0
-    assert "Broker in fictional port" not in out  # it was in the enforcement digest
+    assert "Broker in fictional port" not in out  # it was in the recorded enforcement digest
     assert "BIS proposes lower performance threshold" in out
-    from store import Store
+    log = sent_log(home)
+    assert [entry["range"] for entry in log] == ["2026-11-20"]
+    assert log[0]["file"] == "-" and log[0]["at"] == NOW_ENV
 
+
+def test_a_preview_needs_no_writer_lock(home: Path, capsys) -> None:
+    """Another process (a refresh) holds the writer lock: a stdout preview still works."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time\n"
+         "fd = open(sys.argv[1], 'a'); fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+         str(home / "db" / ".lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        code, out, err = export(capsys, "-o", "-")
+        assert code == 0, err
+        assert out == golden_text("day-2026-11-20.md")
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+
+
+@pytest.mark.parametrize("args", [
+    ("--week", "--per-theme", "1", "--tagged-only"),
+    ("--day", "2026-11-20", "--per-theme", "1"),
+    ("--day", "2026-11-20", "--per-theme", "1", "--query", "+enforcement", "--unread"),
+    ("--week", "--per-theme", "1", "--theme", "gray-market", "--theme", "export-controls"),
+])
+def test_each_more_line_s_command_lists_the_stories_left_out(home: Path, capsys, args: tuple[str, ...]) -> None:
+    import json
+    import re
+
+    code, capped, _ = export(capsys, *args, "-o", "-")
+    assert code == 0
+    commands = re.findall(r"^and \d+ more stor(?:y|ies) — `chipwire items --query '([^']+)'`$", capped, re.M)
+    assert commands, capped
+    listed: set[str] = set()
+    for query in commands:
+        code = main(["items", "--json", "--query", query])
+        out, _ = capsys.readouterr()
+        assert code == 0
+        listed |= {item["id"] for item in json.loads(out)}
+    # the same request, capped and not, through the core both faces use
+    left_out = set(build_uncapped(home, args).item_ids) - set(build_uncapped(home, args, capped=True).item_ids)
+    assert left_out and left_out <= listed
+
+
+def build_uncapped(home: Path, args: tuple[str, ...], *, capped: bool = False):
+    """The digest ``chipwire export ARGS`` builds, without its per-theme cap unless ``capped``."""
+    import argparse
+    from dataclasses import replace
+
+    from core.export import build
+    from store import Store
+    from store.home import HomePaths
+    from tui.cli import export_cmd
+    from tui.cli.context import Context
+
+    parser = argparse.ArgumentParser()
+    export_cmd.register(parser.add_subparsers())
+    ctx = Context(paths=HomePaths(home))
+    request = export_cmd._request(parser.parse_args(["export", *args]), ctx, ctx.now())
+    if not capped:
+        request = replace(request, options=replace(request.options, per_theme=None))
     store = Store.open(home / "db", readonly=True)
     try:
-        log = store.meta("exports")["log"]
+        return build(store, ctx.themes(), request, now=ctx.now(), version="t")
     finally:
         store.close()
-    assert [entry["range"] for entry in log] == ["2026-11-20", "2026-11-20"]
-    assert log[0]["file"] == "-" and log[0]["at"] == NOW_ENV
 
 
 def test_week_names_the_iso_week(home: Path, capsys) -> None:
@@ -145,7 +237,7 @@ def test_theme_filter_and_bad_theme(home: Path, capsys) -> None:
     code, out, _ = export(capsys, "--theme", "gray-market", "-o", "-")
     assert code == 0
     headings = [l for l in out.splitlines() if l.startswith("## ")]
-    assert headings == ["## Theme pulse", "## The gray market"]
+    assert headings == ["## Theme pulse", "## The gray market · 3 stories"]
     code, out, err = export(capsys, "--theme", "grey-market")
     assert code == 2
     assert "unknown theme 'grey-market'" in err and "did you mean 'gray-market'" in err
@@ -170,7 +262,7 @@ def test_real_process_writes_utf8_bytes(home: Path) -> None:
 def test_other_selects_untagged_items(home: Path, capsys) -> None:
     code, out, _ = export(capsys, "--theme", "other", "-o", "-")
     assert code == 0
-    assert [l for l in out.splitlines() if l.startswith("## ")] == ["## Theme pulse", "## Other"]
+    assert [l for l in out.splitlines() if l.startswith("## ")] == ["## The day in five", "## Theme pulse", "## Other · 10 stories"]
     assert "| Other | " in out and "Startup shows liquid cooling plate" in out
 
 
@@ -185,7 +277,7 @@ def test_an_empty_home_is_an_error_not_a_new_store(tmp_path: Path, capsys, monke
 
 def test_the_app_and_the_cli_name_digests_alike_and_never_reuse_a_name(tmp_path: Path) -> None:
     from tui.cli.context import write_output
-    from tui.digest_file import write_new
+    from core.digest_file import write_new
 
     first = write_new(tmp_path, "2026-11-20", "a\n")
     second = write_new(tmp_path, "2026-11-20", "b\n")
@@ -240,7 +332,7 @@ def test_digests_get_the_umask_s_usual_permissions(tmp_path: Path) -> None:
     """A digest is meant to be shared: not the 0600 of a private temp file."""
     import os
 
-    from tui.digest_file import write_new
+    from core.digest_file import write_new
 
     old = os.umask(0o022)
     try:

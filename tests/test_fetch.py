@@ -87,7 +87,7 @@ def test_good_feed_is_ok_with_body_validators_and_user_agent(srv: FaultServer) -
     assert res.headers["etag"] == res.etag and all(k == k.lower() for k in res.headers)
     assert res.max_age is None and res.retry_after is None and res.elapsed > 0
     [req] = srv.requests_for("/feed/1.xml")
-    from tui.version import __version__  # the installed package's version, as metadata reports it
+    from core.version import __version__  # the installed package's version, as metadata reports it
 
     assert req.headers["user-agent"].startswith(f"chipwire/{__version__} (")
     assert req.headers["accept-encoding"] == "gzip, deflate, br"
@@ -333,16 +333,41 @@ def test_local_files(tmp_path: Path) -> None:
 def test_per_host_and_overall_concurrency_are_respected(srv: FaultServer) -> None:
     srv.latency = 0.1
     polite = replace(FAST, concurrency=16, per_host=2)
-    reqs = [srv.feed_url(i) for i in range(8)] + [srv.feed_url(i, host="localhost") for i in range(8)]
-    results = fetch(*reqs, settings=polite)
-    assert all(r.status == "ok" for r in results), [r.error_message for r in results]
-    assert srv.peak_in_flight(f"127.0.0.1:{srv.port}") == 2
-    assert srv.peak_in_flight(f"localhost:{srv.port}") == 2
-    assert srv.peak_in_flight() == 4  # two hosts really run side by side
+    with FaultServer(latency=0.1) as other:  # another port: another server
+        reqs = [srv.feed_url(i) for i in range(8)] + [other.feed_url(i) for i in range(8)]
+        results = fetch(*reqs, settings=polite)
+        assert all(r.status == "ok" for r in results), [r.error_message for r in results]
+        assert srv.peak_in_flight() == 2 and other.peak_in_flight() == 2  # two hosts side by side
     srv.clear_log()
     narrow = replace(polite, concurrency=3, per_host=3)
-    fetch(*reqs, settings=narrow)
+    fetch(*(srv.feed_url(i) for i in range(8)), settings=narrow)
     assert srv.peak_in_flight() == 3
+
+
+def test_per_host_counts_one_server_however_it_is_spelled(srv: FaultServer) -> None:
+    """127.0.0.1, localhost and 127.1 resolve to one address: one per_host budget, not three."""
+    srv.latency = 0.15
+    polite = replace(FAST, concurrency=16, per_host=2)
+    reqs = [srv.feed_url(i, host=host) for host in ("127.0.0.1", "localhost", "127.1", "LOCALHOST") for i in range(4)]
+    results = fetch(*reqs, settings=polite)
+    assert all(r.status == "ok" for r in results), [r.error_message for r in results]
+    assert srv.peak_in_flight() == 2
+    assert {r.host.split(":")[0].lower() for r in srv.requests} == {"127.0.0.1", "localhost", "127.1"}
+
+
+def test_host_keys_resolve_once_and_fall_back_to_the_spelling() -> None:
+    from feeds._http import HostKeys
+
+    async def keys() -> list[str]:
+        hk = HostKeys(timeout=3.0)
+        return [await hk.key(u) for u in ("http://127.1:8080/a", "http://LOCALHOST:8080/b", "http://[::1]/c",
+                                           "https://127.0.0.1/d", "http://no-such-host.invalid:81/e",
+                                           "http://no-such-host.invalid:81/f", "not a url", "http://:80/")]
+
+    got = asyncio.run(keys())
+    assert got[:4] == ["127.0.0.1:8080", "127.0.0.1:8080", "[::1]:80", "127.0.0.1:443"]
+    assert got[4] == got[5] == "no-such-host.invalid:81"
+    assert got[6:] == ["", ""]
 
 
 # ------------------------------------------------------------------------ everything at once

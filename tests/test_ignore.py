@@ -135,6 +135,8 @@ def test_unknown_top_level_key_suggests_rule(tmp_path: Path) -> None:
     ('[[rule]]\nname = "x"\n', "rule 1 has no condition"),
     ('[[rule]]\nolder_than_days = "30"\n', "line 2: 'older_than_days' must be a whole number"),
     ('[[rule]]\nolder_than_days = -1\n', "line 2: 'older_than_days' must be a whole number"),
+    ('[[rule]]\nolder_than_days = 800000\n', "line 2: 'older_than_days' must be a whole number of days from 0 to 36500"),
+    ('[[rule]]\nolder_than_days = ' + '9' * 5000 + '\n', "invalid TOML: a number with thousands of digits"),
     ('[[rule]]\ntitle = 5\n', "line 2: 'title' must be a string"),
     ('[[rule]]\nfeed = ""\n', "line 2: 'feed' is empty"),
     ('rule = "x"\n', "rule 1 is not a table"),

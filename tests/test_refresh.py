@@ -1,6 +1,6 @@
 """The refresh pipeline end to end against the loopback fault server.
 
-Real parts only: ``tui.pipeline.refresh`` fetching from a FaultServer on 127.0.0.1, parsing,
+Real parts only: ``core.refresh.refresh`` fetching from a FaultServer on 127.0.0.1, parsing,
 tagging and writing a real store in ``tmp_path``; the CLI runs as a real process. Timeouts are
 small (1 s connect/read, 3 s deadline) so every fault costs at most a few seconds, and the
 feeds are dated around the fault server's fixed epoch with ``now`` frozen just after it, so
@@ -27,9 +27,9 @@ from faultserver import FEED_EPOCH, FaultServer, make_rss
 from feeds.subscriptions import Subscription, save_subscriptions
 from store import Store, StoreLocked
 from store.home import HomePaths
-from tui import pipeline
-from tui.pipeline import RefreshReport, iso, refresh
-from tui.settings import FetchConfig, Settings
+import core.refresh as pipeline
+from core.refresh import RefreshReport, iso, refresh
+from core.settings import FetchConfig, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Shortly after the fault server's feeds were "published": nothing is pruned, nothing is in the future.
@@ -233,8 +233,8 @@ def test_cli_refresh_json_exit_codes(tmp_path: Path, faultserver: FaultServer) -
         assert (feeds[url]["status"], feeds[url]["error_kind"], feeds[url]["http_status"]) == ("error", kind, code)
     assert "Traceback" not in r.stderr
     # The real process tells the server who is polling, with the version, without looking up
-    # package metadata at start-up (the CLI passes tui.version's string down).
-    from tui.version import USER_AGENT, __version__
+    # package metadata at start-up (the CLI passes core.version's string down).
+    from core.version import USER_AGENT, __version__
 
     [req] = faultserver.requests_for("/feed/1.xml")
     assert req.headers["user-agent"] == USER_AGENT and USER_AGENT.startswith(f"chipwire/{__version__} (")

@@ -31,10 +31,10 @@ def test_refresh_with_a_textual_like_stderr_and_threads_uses_the_pool(tmp_path: 
         threading.Thread(target=stop.wait, daemon=True).start()  # an app has threads: forkserver
         sys.stderr = Capture()
 
-        import tui.pipeline as pipeline
+        import core.refresh as pipeline
         from feeds.subscriptions import Subscription, save_subscriptions
         from store.home import HomePaths
-        from tui.settings import Settings
+        from core.settings import Settings
 
         used = []
         real = pipeline._start_pool

@@ -15,8 +15,8 @@ from faultserver import FEED_EPOCH, FaultServer
 from feeds.subscriptions import Subscription, save_subscriptions
 from store import Store
 from store.home import HomePaths
-from tui.pipeline import FeedOutcome, RefreshReport, iso, refresh
-from tui.settings import FetchConfig, Settings
+from core.refresh import FeedOutcome, RefreshReport, iso, refresh
+from core.settings import FetchConfig, Settings
 
 NOW = datetime.fromtimestamp(FEED_EPOCH, timezone.utc).replace(minute=0, second=0) + timedelta(hours=2)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.demo import SAMPLE_FIRST_DAY, SAMPLE_LAST_DAY, sample_files
+from core.demo import SAMPLE_FIRST_DAY, SAMPLE_LAST_DAY, sample_files
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 LINK = re.compile(r"^https://example\.(?:com|org|net)/\S+$")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tui.keymap import BINDING_IDS
-from tui.settings import (
+from core.settings import (
     AppConfig,
     ExportConfig,
     FetchConfig,
@@ -140,7 +140,7 @@ def test_dotted_keys_at_top_level(tmp_path: Path) -> None:
 def test_errors_name_file_and_line(tmp_path: Path, text: str, line: int, needles: tuple[str, ...]) -> None:
     path, before = write(tmp_path, text)
     with pytest.raises(SettingsError) as exc:
-        load_settings(path)
+        load_settings(path, BINDING_IDS)
     message = str(exc.value)
     assert message.startswith(f"{path} line {line}: "), message
     assert exc.value.line == line
@@ -169,7 +169,7 @@ def test_every_key_default_is_documented() -> None:
     """The model promises a docstring per field; the source must have one after each field."""
     import inspect
 
-    import tui.settings as mod
+    import core.settings as mod
 
     for cls in (FetchConfig, StoreConfig, HookConfig, AppConfig, Settings):
         src = inspect.getsource(cls)
@@ -181,7 +181,7 @@ def test_every_key_default_is_documented() -> None:
 
 def test_keys_section_accepts_every_binding_id(tmp_path: Path) -> None:
     path, _ = write(tmp_path, "[keys]\n" + "".join(f'{b} = "ctrl+{i}"\n' for i, b in enumerate(sorted(BINDING_IDS))))
-    assert set(load_settings(path).keys) == BINDING_IDS
+    assert set(load_settings(path, BINDING_IDS).keys) == BINDING_IDS
 
 
 def test_resolve_config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -215,6 +215,6 @@ def test_parse_duration() -> None:
 
 
 def test_importing_settings_does_not_import_textual() -> None:
-    code = "import sys, tui.settings; s = tui.settings.Settings(); print('textual' in sys.modules)"
+    code = "import sys, core.settings; s = core.settings.Settings(); print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

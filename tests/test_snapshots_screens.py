@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from snapshot_apps.screens_app import ERROR_URL, make_screens_app
+from pilot_helpers import settle as _settle
 
 SIZES = [(80, 24), (160, 48)]
 
@@ -30,13 +31,6 @@ def fixed_root(request) -> Path:
     shutil.rmtree(root, ignore_errors=True)
     yield root
     shutil.rmtree(root, ignore_errors=True)
-
-
-async def _settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def _feeds_on_error(pilot) -> None:

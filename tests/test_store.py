@@ -567,3 +567,12 @@ def test_lock_wait_times_out_then_recovers_and_a_waiter_gets_it_when_freed(tmp_p
     waiter.acquire()  # woken when the holder lets go, well before the timeout
     assert waiter.held
     waiter.release()
+
+
+def test_prune_with_an_absurd_retention_keeps_everything(store: Store) -> None:
+    """A retention reaching before year 1 (timedelta overflow) prunes nothing instead of crashing."""
+    store.upsert_items([item(1, "2001-01-01T00:00:00Z"), item(2)], now=NOW)
+    store.commit()
+    for days in (800000, 10**12):
+        assert store.prune(keep_days=days, now=NOW) == 0
+    assert store.get("id-1") is not None and store.get("id-2") is not None

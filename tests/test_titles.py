@@ -21,8 +21,8 @@ def test_every_view_names_an_untitled_item_the_same_way(tmp_path, capsys) -> Non
     """chipwire items and the digest show the summary's start, not an id or a URL."""
     from datetime import date, datetime, timezone
 
-    from briefing.digest import build_digest
     from briefing.themes import load_builtin
+    from core.export import ExportRequest, build
     from store import Store
     from tui.cli import main
 
@@ -34,8 +34,10 @@ def test_every_view_names_an_untitled_item_the_same_way(tmp_path, capsys) -> Non
     with Store.open(tmp_path / "db") as store:
         store.upsert_items([item], now=now)
         store.commit()
-        digest = build_digest(store, load_builtin(), start=date(2026, 11, 20), end=date(2026, 11, 20), now=now)
+        day = date(2026, 11, 20)
+        digest = build(store, load_builtin(), ExportRequest(start=day, end=day), now=now)
     assert "- [Grateful Dead tapes found in a barn.](https://w.example/1)" in digest.text
+    assert digest.text.count("Grateful Dead tapes") == 1  # no lede repeating the summary shown as title
     assert main(["--home", str(tmp_path), "items", "--day", "2026-11-20"]) == 0
     out = capsys.readouterr().out
     assert "Grateful Dead tapes found in a barn." in out and "sha1:abc" not in out

@@ -24,13 +24,7 @@ from tui.screens.briefing import BriefingScreen
 from tui.widgets.analysis_pane import AnalysisPane
 from tui.widgets.header_bar import HeaderBar
 from tui.widgets.story_list import StoryList
-
-
-async def settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from pilot_helpers import settle
 
 
 def make(paths: HomePaths, **kwargs):
@@ -57,7 +51,7 @@ def header(app) -> str:
 
 def test_services_refuse_a_second_refresh_and_pass_only_through(tmp_path: Path, faultserver) -> None:
     from feeds.subscriptions import Subscription, save_subscriptions
-    from tui.services import RefreshBusy, Services
+    from core.session import RefreshBusy, Services
 
     faultserver.latency = 1.0
     paths = build_home(tmp_path / "home")
@@ -85,7 +79,7 @@ def test_services_refuse_a_second_refresh_and_pass_only_through(tmp_path: Path, 
 async def test_feeds_screen_refresh_is_refused_while_the_briefing_refreshes(tmp_path: Path, faultserver):
     from feeds.subscriptions import Subscription, save_subscriptions
     from tui.screens.feeds import FeedsScreen
-    from tui.services import REFRESH_BUSY
+    from core.session import REFRESH_BUSY
 
     faultserver.latency = 1.5
     paths = build_home(tmp_path / "home")
@@ -160,9 +154,10 @@ def test_welcome_demo_opens_the_demo_home_and_removes_it(tmp_path: Path) -> None
 
 async def test_feeds_screen_key_remapped_from_config(tmp_path: Path):
     from tui.keymap import BINDING_IDS
-    from tui.screens.feeds import AddFeedModal, FeedsScreen
+    from tui.dialogs.add_feed import AddFeedModal
+    from tui.screens.feeds import FeedsScreen
     from tui.screens.help import HelpScreen
-    from tui.settings import load_settings
+    from core.settings import load_settings
 
     assert {"feeds-add", "feeds-remove", "feeds-refresh", "feeds-back", "help-close", "welcome-demo"} <= BINDING_IDS
     paths = build_home(tmp_path / "home")

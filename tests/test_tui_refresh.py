@@ -19,12 +19,7 @@ from tui.screens.briefing import BriefingScreen
 from tui.widgets.header_bar import HeaderBar
 from tui.widgets.refresh_bar import RefreshBar
 from tui.widgets.story_list import StoryList
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from pilot_helpers import settle
 
 
 async def test_refresh_runs_in_a_worker_and_keeps_the_cursor(tmp_path: Path, faultserver) -> None:

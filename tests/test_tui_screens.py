@@ -24,17 +24,12 @@ from feeds.subscriptions import load_subscriptions
 from store.home import HomePaths
 from tui.app import make_app
 from tui.screens.briefing import BriefingScreen
-from tui.screens.feeds import AddFeedModal, ConfirmModal, FeedsScreen
+from tui.dialogs.add_feed import AddFeedModal
+from tui.dialogs.confirm import ConfirmModal
+from tui.screens.feeds import FeedsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.welcome import DEMO_RESULT, WelcomeScreen
-
-
-async def settle(pilot) -> None:
-    """Let workers finish and their messages be handled (twice: workers start workers)."""
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from pilot_helpers import settle
 
 
 @pytest.fixture

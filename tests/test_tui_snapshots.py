@@ -11,16 +11,9 @@ from pathlib import Path
 import pytest
 
 from snapshot_apps.briefing_app import make_snapshot_app
+from pilot_helpers import settle as _settle
 
 SIZES = [(80, 24), (160, 48)]
-
-
-async def _settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def _open(item_id: str):

@@ -3,7 +3,7 @@
 ``make_app`` is used by the CLI (:func:`run_app`), the Pilot tests, the snapshot apps and the
 benchmark, so they all run the same wiring: services (store, themes, settings), the injected
 clock and link opener, the keymap from ``config.toml`` ``[keys]``. The App itself holds no
-briefing logic: screens do, through :class:`~tui.services.Services`.
+briefing logic: screens do, through :class:`~core.session.Services`.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from textual.app import App
 import styles
 from tui import keymap
 from tui.commands import ChipwireCommands
-from tui.services import Clock, Services
+from core.session import Clock, Services
 
 if TYPE_CHECKING:  # pragma: no cover
     from store import Store
     from store.home import HomePaths
-    from tui.settings import Settings
+    from core.settings import Settings
 
 #: The app's stylesheets, found next to the installed ``styles`` package (works without -e).
 STYLES_DIR = Path(styles.__file__).resolve().parent

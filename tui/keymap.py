@@ -8,7 +8,7 @@ a contract with users' config files: add, never rename.
 Ids are TOML bare keys without dots (``feeds-add``, not ``feeds.add``): in ``[keys]`` a dotted
 key is a nested table, and ``feeds.add = "x"`` next to ``feeds = "F"`` is a TOML error.
 
-No Textual import at module level: ``tui.settings`` validates ``[keys]`` against
+No Textual import at module level: ``core.settings`` validates ``[keys]`` against
 :data:`BINDING_IDS` without paying for Textual.
 """
 
@@ -59,6 +59,10 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("prev-day", "left_square_bracket", "prev_day", "Prev day", show=True),
     KeySpec("next-day", "right_square_bracket", "next_day", "Next day", show=True),
     KeySpec("theme", "t", "pick_theme", "Theme", show=True),
+    # Correcting the item's themes (remembered for good; see ``core.corrections``).
+    KeySpec("theme-reject", "minus", "reject_theme", "Reject theme"),
+    KeySpec("theme-add", "plus", "add_theme", "Add theme"),
+    KeySpec("theme-confirm", "equals_sign", "confirm_theme", "Confirm theme"),
     KeySpec("search", "slash", "search", "Search", show=True),
     KeySpec("unread", "u", "toggle_unread", "Unread"),
     KeySpec("star", "s", "toggle_star", "Star", show=True),

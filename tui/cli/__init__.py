@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from tui.cli.context import CliError, Context
-from tui.version import __version__
+from core.version import __version__
 
 #: Command modules under ``tui.cli``, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tag_cmd",
     "eval_cmd",
     "retag_cmd",
+    "label_cmd",
     "export_cmd",
     "store_cmd",
 )

@@ -14,8 +14,8 @@ from tui.cli.context import CliError, Context
 
 def seed_demo_home(root: Path, ctx: Context) -> HomePaths:
     """Write the sample subscriptions into ``root`` and ingest them through the real pipeline."""
-    from tui.demo import prepare_demo_home
-    from tui.pipeline import refresh
+    from core.demo import prepare_demo_home
+    from core.refresh import refresh
 
     prepare_demo_home(root, today=ctx.now().date())
     paths = HomePaths(root)
@@ -51,9 +51,32 @@ def run_app_command(
         if result != DEMO_RESULT:
             return 0
     tmp = Path(tempfile.mkdtemp(prefix="chipwire-demo-"))
+    written: list[Path] = []
     try:
         paths = seed_demo_home(tmp, ctx)
         run_app(paths, Context(paths=paths).settings(), demo=True, runner=runner)
+        written = _demo_digests(paths)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    if written:  # the demo's `e` writes to the current folder: say so as the home goes
+        names = ", ".join(str(p) for p in written)
+        print(f"chipwire: the demo's digests are kept: {names}; the demo home {tmp} has been removed.",
+              file=ctx.err)
     return 0
+
+
+def _demo_digests(paths: HomePaths) -> list[Path]:
+    """Digest files the demo session wrote (from its since-last log), before the home is removed."""
+    from core.export import sent_files
+    from store import Store, StoreError
+
+    if not paths.db_dir.exists():
+        return []
+    try:
+        store = Store.open(paths.db_dir, readonly=True)
+    except StoreError:
+        return []
+    try:
+        return [p for p in sent_files(store) if p.exists()]
+    finally:
+        store.close()

@@ -20,7 +20,7 @@ from store.home import HomePaths
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from briefing.themes import ThemeSet
     from store import Store
-    from tui.settings import Settings
+    from core.settings import Settings
 
 
 class CliError(Exception):
@@ -42,7 +42,7 @@ def write_output(path: Path, text: str, *, force: bool = False) -> None:
         CliError: the file exists (without ``force``), its folder is missing, or the write
             failed — one line naming the file, never a traceback.
     """
-    from tui.files import write_file
+    from core.files import write_file
 
     if path.exists() and not force:
         raise CliError(f"{path} already exists; use --force to overwrite it or -o to choose another file")
@@ -91,24 +91,31 @@ class Context:
     def settings(self) -> "Settings":
         """The typed config.toml settings (defaults when the file is missing)."""
         if self._settings is None:
-            from tui.settings import SettingsError, load_settings
+            from core.settings import SettingsError, load_settings
 
             path = Path(os.environ["CHIPWIRE_CONFIG"]) if os.environ.get("CHIPWIRE_CONFIG") else self.paths.config_file
             try:
-                self._settings = load_settings(path)
+                from tui.keymap import BINDING_IDS  # the CLI reports an unknown [keys] id with its line
+
+                self._settings = load_settings(path, BINDING_IDS)
             except SettingsError as exc:
                 raise CliError(str(exc)) from None
         return self._settings
 
     def open_store(self, readonly: bool = False) -> "Store":
-        """Open the store once per invocation; store errors become exit code 3."""
+        """Open the store once per invocation; store errors become exit code 3.
+
+        ``readonly`` is for commands that only read: ``Store.open_read_only`` takes no lock and
+        writes nothing, so they work on a read-only home and never wait for a refresh.
+        """
         if self._store is None:
             from store import Store, StoreError
 
             if not readonly:
                 self.paths.ensure()
             try:
-                self._store = Store.open(self.paths.db_dir, readonly=readonly)
+                self._store = (Store.open_read_only(self.paths.db_dir) if readonly
+                               else Store.open(self.paths.db_dir))
             except StoreError as exc:
                 raise CliError(str(exc), code=3) from None
         return self._store

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from tui.cli.context import CliError, Context, write_output
@@ -39,38 +38,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.set_defaults(func=run_export)
 
 
-def _load(ctx: Context):
-    from feeds.subscriptions import ConfigError, load_subscriptions
+def _load(ctx: Context, *, read_only: bool = False):
+    """feeds.toml's list; ``read_only`` (list, export) never creates the file (see load_sources)."""
+    from core.subscribe import SubscribeError, load_sources
 
     try:
-        return load_subscriptions(ctx.paths.feeds_file)
-    except ConfigError as exc:
+        return load_sources(ctx.paths, read_only=read_only)
+    except SubscribeError as exc:
         raise CliError(str(exc)) from None
 
 
 def normalise_source(source: str) -> str:
-    """http(s) URLs stay as given; anything else must be an existing local file (made absolute)."""
-    lowered = source.lower()
-    if lowered.startswith(("http://", "https://")):
-        return source
-    if lowered.startswith("file://"):
-        source = source[7:]
-    elif "://" in source or lowered.startswith(("javascript:", "data:", "ftp:")):
-        raise CliError(f"{source!r}: only http(s) URLs and local feed files can be subscribed")
-    path = Path(source).expanduser()
-    if not path.is_file():
-        if path.is_dir():
-            why = "a folder, not a feed file"
-        elif path.exists():
-            why = "not a regular file (a pipe or device cannot be re-read on every refresh)"
-        else:
-            why = "no such file"
-        raise CliError(f"{source}: {why} (give an http(s) URL or the path of a feed file)")
-    return str(path.resolve())
+    """``core.subscribe.normalise_source`` with its error as the CLI's (exit 2)."""
+    from core.subscribe import SubscribeError, normalise_source as normalise
+
+    try:
+        return normalise(source)
+    except SubscribeError as exc:
+        raise CliError(str(exc)) from None
 
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:
-    subs = _load(ctx)
+    subs = _load(ctx, read_only=True)
     states: dict[str, dict] = {}
     counts: dict[str, int] = {}
     if ctx.paths.db_dir.exists():
@@ -104,57 +93,59 @@ def run_list(args: argparse.Namespace, ctx: Context) -> int:
         state = r["status"] if r["enabled"] else "disabled"
         extra = f"  {r['message']}" if r["status"] == "error" and r["message"] else ""
         print(f"{state:>12}  {r['items']:>5}  {r['title'][:50]:<50}  {r['url']}{extra}", file=ctx.out)
-    print(f"{len(rows)} subscriptions in {ctx.paths.feeds_file}", file=ctx.err)
+    where = ctx.paths.feeds_file
+    if where.exists():
+        print(f"{len(rows)} subscriptions in {where}", file=ctx.err)
+    else:
+        print(f"{len(rows)} subscriptions: the defaults ({where} is written on the first refresh or add)",
+              file=ctx.err)
     return 0
 
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
-    from feeds.subscriptions import ConfigError, SubscriptionExists, add_subscription
+    from core.subscribe import AlreadySubscribed, SubscribeError, add_source
 
     if args.title and len(args.sources) > 1:
         raise CliError("--title needs a single URL_OR_PATH")
     sources = [normalise_source(s) for s in args.sources]  # validate all before writing any
     ctx.paths.ensure()
-    _load(ctx)  # creates the default file on first use, and refuses to touch a broken one
+    _load(ctx)  # a broken feeds.toml is reported before anything is written
     code = 0
     for source in sources:
         try:
-            sub = add_subscription(ctx.paths.feeds_file, source, title=args.title, category=args.category)
-        except SubscriptionExists:
+            sub = add_source(ctx.paths, source, title=args.title, category=args.category)
+        except AlreadySubscribed as exc:
             if len(sources) == 1:
-                raise CliError(f"already subscribed: {source}") from None
-            ctx.warn(f"already subscribed: {source}")
+                raise CliError(str(exc)) from None
+            ctx.warn(str(exc))
             code = 1
             continue
-        except ConfigError as exc:
+        except SubscribeError as exc:
             raise CliError(str(exc)) from None
         print(f"added {sub.url}" + (f" ({sub.title})" if sub.title else ""), file=ctx.out)
     return code
 
 
 def run_remove(args: argparse.Namespace, ctx: Context) -> int:
-    from feeds.subscriptions import ConfigError, remove_subscription
+    from core.subscribe import SubscribeError, remove_source
 
-    _load(ctx)
-    url = args.url
-    if not url.lower().startswith(("http://", "https://")) and Path(url).expanduser().exists():
-        url = str(Path(url).expanduser().resolve())
     try:
-        removed = remove_subscription(ctx.paths.feeds_file, url)
-    except ConfigError as exc:
+        removed = remove_source(ctx.paths, args.url)
+    except SubscribeError as exc:
         raise CliError(str(exc)) from None
-    if not removed:
+    if removed is None:
         raise CliError(f"not subscribed: {args.url} (see `chipwire feeds list`)")
-    print(f"removed {url} (its stored items are kept)", file=ctx.out)
+    print(f"removed {removed} (its stored items are kept)", file=ctx.out)
     return 0
 
 
 def run_import(args: argparse.Namespace, ctx: Context) -> int:
-    from feeds.opml import OpmlError, read_opml
+    from feeds.opml import Dropped, OpmlError, read_opml
     from feeds.subscriptions import ConfigError, save_subscriptions
 
+    dropped: list[Dropped] = []
     try:
-        incoming = read_opml(Path(args.file), allow_local=args.allow_local)
+        incoming = read_opml(Path(args.file), allow_local=args.allow_local, dropped=dropped)
     except OpmlError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
@@ -173,8 +164,22 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
         save_subscriptions(ctx.paths.feeds_file, subs)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
-    print(f"imported {added} feeds ({len(incoming) - added} already subscribed or duplicate)", file=ctx.out)
+    _say_dropped(ctx, args.file, dropped)
+    print(f"imported {added} feeds ({len(incoming) - added} already subscribed"
+          + (f", {len(dropped)} skipped" if dropped else "") + ")", file=ctx.out)
     return 0
+
+
+#: Skipped outlines named one by one; past this, a count (a hostile file may hold thousands).
+_DROPPED_SHOWN = 20
+
+
+def _say_dropped(ctx: Context, file: str, dropped: list) -> None:
+    """One warning line per outline left out of an import: where, what, why."""
+    for d in dropped[:_DROPPED_SHOWN]:
+        ctx.warn(f"{file} line {d.line}: skipped {d.url}: {d.reason}")
+    if len(dropped) > _DROPPED_SHOWN:
+        ctx.warn(f"{file}: {len(dropped) - _DROPPED_SHOWN} more outlines skipped")
 
 
 def _key(url: str) -> str:
@@ -186,7 +191,7 @@ def _key(url: str) -> str:
 def run_export(args: argparse.Namespace, ctx: Context) -> int:
     from feeds.opml import write_opml
 
-    text = write_opml(_load(ctx))
+    text = write_opml(_load(ctx, read_only=True))
     if not args.output or args.output == "-":
         ctx.out.write(text)
         return 0

@@ -123,6 +123,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         items = items[: args.limit]
 
     if args.json:
+        from briefing.corrections import with_sources
+
+        for item in items:  # the stored tagger themes carry no source: "rule", next to the person's "user"
+            item["themes"] = with_sources(item.get("themes") or [])
         ctx.json_out([{k: item.get(k) for k in JSON_FIELDS} | {k: v for k, v in item.items() if k not in JSON_FIELDS and not k.startswith("_")} for item in items])
         return 0
     for item in items:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from tui.cli.context import CliError, Context
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tui.pipeline import FeedOutcome, RefreshReport
+    from core.refresh import FeedOutcome, RefreshReport
 
 STATUS_MARK = {"ok": "ok", "not-modified": "304", "unchanged": "same", "skipped": "skip", "error": "FAIL"}
 
@@ -58,7 +58,7 @@ def report_json(report: "RefreshReport") -> dict:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from feeds.subscriptions import ConfigError
     from store import StoreError, StoreLocked
-    from tui.pipeline import refresh
+    from core.refresh import refresh
 
     settings = ctx.settings()
     # The user's themes are loaded here so a broken file is reported; with none, the refresh

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from store import StoreError
-    from tui.pipeline import retag_all
+    from core.refresh import retag_all
 
     themes = ctx.themes()
     store = ctx.open_store()

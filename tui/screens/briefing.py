@@ -1,7 +1,7 @@
 """The home screen: a day's (or week's) briefing — themes, stories, and the analysis pane.
 
-The screen owns the :class:`~tui.services.ViewRequest` (day, weekly, unread-only, theme,
-query) and every call into :class:`~tui.services.Services`. Widgets get data pushed down
+The screen owns the :class:`~core.session.ViewRequest` (day, weekly, unread-only, theme,
+query) and every call into :class:`~core.session.Services`. Widgets get data pushed down
 (``show(...)``) and report intent up with messages. Store reads, flag writes, exports and the
 refresh pipeline all run in thread workers; their results come back as messages, so the event
 loop never waits on disk or network.
@@ -24,7 +24,8 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tui import keymap
-from tui.services import OTHER, REFRESH_BUSY, BriefingView, RefreshBusy, Services, ViewRequest
+from core.session import OTHER, REFRESH_BUSY, BriefingView, RefreshBusy, Services, ViewRequest
+from tui.screens.theme_corrections import ThemeCorrections
 from tui.widgets.analysis_pane import AnalysisPane
 from tui.widgets.header_bar import HeaderBar, HeaderInfo
 from tui.widgets.refresh_bar import RefreshBar
@@ -116,7 +117,7 @@ def _is_web_link(link: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-class BriefingScreen(Screen):
+class BriefingScreen(ThemeCorrections, Screen):
     """Theme column | story list | analysis pane, with header, refresh bar, search and footer."""
 
     BINDINGS = keymap.bindings("briefing")

@@ -11,8 +11,8 @@ Rules this module keeps:
 - file and store I/O run in thread workers (``exit_on_error=False``) and report back with
   messages; failures of any worker are turned into one notification in
   :meth:`FeedsScreen.on_worker_state_changed`;
-- ``feeds.toml`` is edited only through ``feeds.subscriptions`` (which keeps the person's
-  comments and refuses to touch a broken file).
+- ``feeds.toml`` is edited only through ``core.subscribe``, as the CLI does (it keeps the
+  person's comments and refuses to touch a broken file).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -28,21 +27,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-import styles
+from styles import SCREENS_CSS
+from tui.dialogs.add_feed import AddFeedModal
+from tui.dialogs.confirm import ConfirmModal
 from tui import keymap
-from tui.services import REFRESH_BUSY
+from core.session import REFRESH_BUSY
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tui.services import Services
+    from core.session import Services
 
-#: The CSS of the feeds, help and welcome screens, next to the installed ``styles`` package.
-SCREENS_CSS = Path(styles.__file__).resolve().parent / "screens.tcss"
 #: Columns of the table, in order: (key, label).
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
@@ -120,11 +119,11 @@ def load_feed_rows(services: "Services") -> FeedsData:
     A broken feeds.toml is not an exception here: the screen shows the file:line message so
     the person can fix it, instead of an empty table.
     """
-    from feeds.subscriptions import ConfigError, load_subscriptions
+    from core.subscribe import SubscribeError, load_sources
 
     try:
-        subs = load_subscriptions(services.paths.feeds_file)
-    except ConfigError as exc:
+        subs = load_sources(services.paths)
+    except SubscribeError as exc:
         return FeedsData(error=str(exc))
     states: dict[str, dict] = {}
     counts: dict[str, int] = {}
@@ -157,7 +156,7 @@ def load_feed_rows(services: "Services") -> FeedsData:
 
 def parse_time(text: str | None) -> datetime | None:
     """A store ISO time as an aware datetime; None when missing or unreadable."""
-    from tui.pipeline import from_iso
+    from core.refresh import from_iso
 
     return from_iso(text)
 
@@ -252,24 +251,6 @@ def detail_text(row: FeedRow | None, now: datetime) -> Text:
     return text
 
 
-def validate_source(source: str) -> str:
-    """The CLI's rule for ``feeds add``: http(s) URLs, or an existing local feed file (made absolute).
-
-    Raises:
-        ValueError: with the CLI's one-line message.
-    """
-    from tui.cli.context import CliError
-    from tui.cli.feeds_cmd import normalise_source
-
-    source = source.strip()
-    if not source:
-        raise ValueError("Give an http(s) URL or the path of a local feed file.")
-    try:
-        return normalise_source(source)
-    except CliError as exc:
-        raise ValueError(str(exc)) from None
-
-
 # -- messages from workers -------------------------------------------------------------------
 
 
@@ -287,81 +268,6 @@ class FeedsNotice(Message):
 
     text: str
     severity: str = "information"
-
-
-# -- modals ----------------------------------------------------------------------------------
-
-
-class AddFeedModal(ModalScreen[str | None]):
-    """Ask for a URL or a local path; dismisses with the text, or None when cancelled."""
-
-    CSS_PATH = SCREENS_CSS
-    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", "Cancel", id="feeds.add.cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="add-feed-dialog", classes="dialog"):
-            yield Static(Text("Add a feed"), classes="dialog-title")
-            yield Static(Text("An http(s) URL, or the path of a local RSS/Atom/JSON feed file."),
-                         classes="dialog-help")
-            yield Input(placeholder="https://example.org/feed.xml", id="add-feed-input")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Add", variant="primary", id="add-feed-ok")
-                yield Button("Cancel", id="add-feed-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
-
-    @on(Button.Pressed, "#add-feed-ok")
-    def _ok(self) -> None:
-        self.dismiss(self.query_one(Input).value)
-
-    @on(Button.Pressed, "#add-feed-cancel")
-    def _cancel_button(self) -> None:
-        self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        """escape: close without adding."""
-        self.dismiss(None)
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question; ``y``/``enter`` confirm, ``n``/``escape`` cancel."""
-
-    CSS_PATH = SCREENS_CSS
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
-
-    def __init__(self, question: Text) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(self.question, classes="dialog-help")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Remove (y)", variant="error", id="confirm-yes")
-                yield Button("Keep (n)", id="confirm-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
-
-    def action_answer(self, answer: bool) -> None:
-        """Close with the answer."""
-        self.dismiss(answer)
-
-    @on(Button.Pressed, "#confirm-yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#confirm-no")
-    def _no(self) -> None:
-        self.dismiss(False)
 
 
 # -- command palette -------------------------------------------------------------------------
@@ -556,16 +462,14 @@ class FeedsScreen(ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="feeds-write")
     def _add_worker(self, source: str) -> None:
-        from feeds.subscriptions import ConfigError, SubscriptionExists, add_subscription
+        from core.subscribe import AlreadySubscribed, SubscribeError, add_source, normalise_source
 
         try:
-            url = validate_source(source)
-            self.services.paths.ensure()
-            sub = add_subscription(self.services.paths.feeds_file, url)
-        except SubscriptionExists:
+            sub = add_source(self.services.paths, normalise_source(source))
+        except AlreadySubscribed:
             self.post_message(FeedsNotice(f"Already subscribed: {source.strip()}", "warning"))
             return
-        except (ValueError, ConfigError) as exc:
+        except SubscribeError as exc:
             self.post_message(FeedsNotice(str(exc), "error"))
             return
         self.post_message(FeedsNotice(f"Added {sub.url}. Press r to fetch it now."))
@@ -591,11 +495,11 @@ class FeedsScreen(ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="feeds-write")
     def _remove_worker(self, url: str) -> None:
-        from feeds.subscriptions import ConfigError, remove_subscription
+        from core.subscribe import SubscribeError, remove_source
 
         try:
-            removed = remove_subscription(self.services.paths.feeds_file, url)
-        except ConfigError as exc:
+            removed = remove_source(self.services.paths, url)
+        except SubscribeError as exc:
             self.post_message(FeedsNotice(str(exc), "error"))
             return
         if not removed:
@@ -623,7 +527,7 @@ class FeedsScreen(ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="feeds-refresh", exclusive=True)
     def _refresh_worker(self, url: str) -> None:
-        from tui.services import RefreshBusy
+        from core.session import RefreshBusy
 
         try:
             report = refresh_one(self.services, url)
@@ -665,7 +569,7 @@ def refresh_one(services: "Services", url: str) -> Any:
     """Refresh one feed now, ignoring its schedule, through :meth:`Services.refresh` (a worker call).
 
     Going through the services means the one refresh lock of the app guards it: while the
-    briefing's refresh runs this raises :class:`~tui.services.RefreshBusy` instead of starting
+    briefing's refresh runs this raises :class:`~core.session.RefreshBusy` instead of starting
     a second writer on the same store; the services also drop their caches, so the briefing
     shows the new items when the person goes back.
     """

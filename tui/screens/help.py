@@ -28,7 +28,7 @@ from tui.screens.feeds import SCREENS_CSS, FeedsScreen
 if TYPE_CHECKING:  # pragma: no cover
     from textual.app import App
 
-    from tui.services import Services
+    from core.session import Services
 
 #: The ``/`` filter language, one line per token kind (mirrors ``briefing.query``'s docstring).
 QUERY_HELP: tuple[tuple[str, str], ...] = (

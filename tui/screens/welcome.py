@@ -29,7 +29,7 @@ from tui import keymap
 from tui.screens.feeds import SCREENS_CSS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tui.services import Services
+    from core.session import Services
 
 #: What the app returns (``App.return_value``) when the person chose the demo.
 DEMO_RESULT = "demo"

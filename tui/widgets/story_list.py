@@ -23,7 +23,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from briefing.titles import display_title
-from tui.services import ViewGroup, ViewStory
+from core.session import ViewGroup, ViewStory
 
 
 def _time(item: dict, multi_day: bool) -> str:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from feeds.fetch import FetchResult
     from feeds.subscriptions import Subscription
     from store import Store
-    from tui.settings import Settings
+    from core.settings import Settings
 
 #: Below this many bodies to parse, a process pool costs more than it saves.
 POOL_MIN_BODIES = 6
@@ -250,7 +250,7 @@ def tag_entries(entries: list[dict], tagger: Any) -> None:
 def fetch_settings_from(settings: "Settings") -> Any:
     """Map the user's ``[fetch]`` config onto ``feeds.fetch.FetchSettings``."""
     from feeds.fetch import FetchSettings
-    from tui.version import USER_AGENT
+    from core.version import USER_AGENT
 
     f = settings.fetch
     return FetchSettings(
@@ -614,7 +614,9 @@ def _refresh_locked(
         from briefing.inherit import inherit_story_themes
 
         nearby = assign_item_stories(store, parsed_items)
-        inherit_story_themes(parsed_items, nearby)
+        inherit_story_themes(parsed_items, nearby)  # untagged follow-ups take their story's themes
+        from core.corrections import apply_stored_corrections  # the person's word outranks the tagger
+        apply_stored_corrections(store, parsed_items)
         # The parser built these from JSON types and nothing here touches them again: no copy.
         result = store.upsert_items(parsed_items, now=now, owned=True)
         report.new_ids = list(result.new)
@@ -838,26 +840,10 @@ def ensure_tags_current(store: "Store", themes: "ThemeSet") -> int:
 
 
 def retag_all(store: "Store", themes: "ThemeSet") -> int:
-    """Recompute ``themes`` and ``entities`` of every stored item (month by month)."""
-    from briefing.entities import extract_entities
-    from briefing.tagger import Tagger
+    """Recompute ``themes`` and ``entities`` of every stored item (month by month), corrections kept."""
+    from core.corrections import load_book, retagger
 
-    tagger = Tagger(themes)
-
-    def retag(item: dict) -> dict | None:
-        new_themes = tagger.tag(item.get("title", ""), item.get("summary", ""))
-        if not new_themes:
-            # A theme inherited from the item's story survives until its own text earns one.
-            new_themes = [t for t in item.get("themes") or () if isinstance(t, dict) and t.get("source") == "story"]
-        new_entities = extract_entities(item.get("title", ""), item.get("summary", ""))
-        if new_themes == item.get("themes") and new_entities == item.get("entities"):
-            return None
-        item = dict(item)
-        item["themes"] = new_themes
-        item["entities"] = new_entities
-        return item
-
-    return store.rewrite_items(retag)
+    return store.rewrite_items(retagger(themes, load_book(store)))
 
 
 def run_new_items_hook(argv: list[str], paths: HomePaths, new_items: list[dict]) -> str | None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from briefing.themes import ThemeSet
     from store.home import HomePaths
     from store import Store
-    from tui.settings import Settings
+    from core.settings import Settings
 
 Clock = Callable[[], datetime]
 
@@ -184,7 +184,7 @@ class Services:
     def settings(self) -> "Settings":
         """Settings in force (defaults when there is no config.toml)."""
         if self._settings is None:
-            from tui.settings import load_settings
+            from core.settings import load_settings
 
             self._settings = load_settings(self.paths.config_file)
         return self._settings
@@ -342,7 +342,7 @@ class Services:
 
     def export_zone(self) -> "tzinfo":
         """``[export] tz`` (validated when config.toml was read; UTC if it stopped resolving)."""
-        from tui.zones import parse_zone
+        from core.zones import parse_zone
 
         name = getattr(getattr(self.settings, "export", None), "tz", "UTC")
         try:
@@ -411,6 +411,26 @@ class Services:
                         if starred is not None:
                             item["starred"] = starred
             self._day_counts = None
+
+    def label(self, item_id: str, *, add: Iterable[str] = (), reject: Iterable[str] = (),
+              confirm: Iterable[str] = ()) -> tuple[dict | None, int]:
+        """Record the person's theme correction of one item (a worker call: it writes the store).
+
+        Re-tags what the correction reaches (its story, near-identical items) and drops the
+        caches so the next view shows it. Returns (the item as stored now, how many others changed).
+        """
+        from core.corrections import relabel
+
+        with self.lock:
+            tagger = getattr(self, "_label_tagger", None)
+            if tagger is None or tagger.themeset is not self.themes:
+                from briefing.tagger import Tagger
+
+                tagger = self._label_tagger = Tagger(self.themes)
+            result = relabel(self.store, tagger, item_id, add=list(add), reject=list(reject),
+                             confirm=list(confirm), now=self.clock())
+        self.invalidate()
+        return result.item, result.spread
 
     def invalidate(self) -> None:
         """Forget cached items and counts (after a refresh wrote new items)."""
@@ -533,7 +553,7 @@ class Services:
         Raises:
             RefreshBusy: another refresh is running in this process.
         """
-        from tui.pipeline import refresh
+        from core.refresh import refresh
 
         if not self._refresh_lock.acquire(blocking=False):
             raise RefreshBusy(REFRESH_BUSY)
@@ -566,7 +586,7 @@ class Services:
         with self.lock:
             if self.store.meta("themes_digest") == themes.digest:
                 return 0
-        from tui.pipeline import ensure_tags_current
+        from core.refresh import ensure_tags_current
 
         with self._refresh_lock, self.lock:
             store = self.store
@@ -591,14 +611,14 @@ class Services:
         return day, f"No items on or before {day.isoformat()} (the first is {days[0].isoformat()})."
 
     def export(self, view: BriefingView, *, start: date | None = None, end: date | None = None) -> Path:
-        """Write the Markdown digest of the view (or of ``start..end``) to the exports folder.
+        """Write the Markdown digest of the view (or of ``start..end``) and remember it as sent.
 
-        Goes through ``briefing.digest.build_digest`` like ``chipwire export``, so a digest from
-        the app and from the CLI look the same; the view's theme filter, unread-only and query
-        carry over when exporting the view itself. An existing file of the same range gets a
-        numbered sibling rather than being overwritten.
+        The digest is :func:`core.export.build`, like ``chipwire export``'s; the view's theme
+        filter, unread-only and query carry over when exporting the view itself. It goes to
+        the exports folder (the current folder in a demo, whose home is removed on quit),
+        under a numbered sibling name rather than over an earlier digest.
         """
-        from briefing.digest import build_digest, range_label, record_export
+        from core import export
 
         req = view.request
         whole_view = start is None or end is None
@@ -613,25 +633,15 @@ class Services:
                 query = parse_query(req.query, self.theme_ids)
             except QueryError:
                 query = None
-        week = whole_view and req.weekly and view.searched is None
+        request = export.ExportRequest(
+            start=start, end=end, week=whole_view and req.weekly and view.searched is None,
+            theme_ids=(req.theme,) if whole_view and req.theme else (),
+            unread=whole_view and req.unread_only, query=query, tz=self.export_zone(),
+        )
         with self.lock:
-            digest = build_digest(
-                self.store,
-                self.themes,
-                start=start,
-                end=end,
-                now=self.clock(),
-                theme_ids=[req.theme] if whole_view and req.theme else None,
-                unread=whole_view and req.unread_only,
-                query=query,
-                ignore=self.ignore_rules(),
-                week=week,
-                tz=self.export_zone(),
-            )
-        from tui.digest_file import write_new
-
-        # Named like `chipwire export`'s files; written atomically, never over another digest.
-        path = write_new(self.paths.exports_dir, range_label(start, end, week=week), digest.text)
+            digest = export.build(self.store, self.themes, request, now=self.clock(), ignore=self.ignore_rules())
+        folder = export.export_folder(self.paths.exports_dir, demo=self.demo)
+        path = export.write_to_folder(folder, digest)
         with self.lock:
-            record_export(self.store, digest, at=self.clock(), file=str(path))
+            export.record(self.store, digest, at=self.clock(), file=str(path))
         return path

@@ -32,8 +32,10 @@ Example::
     star = "s,S"               # binding id = comma-separated keys (ids: see ``tui.keymap``)
 
 The file is validated strictly, because a silently ignored typo is worse than an error: unknown
-sections and keys (with the closest match suggested), wrong types and bad sizes or durations
-raise :class:`SettingsError`, whose message names the file and line.
+sections and keys (with the closest match suggested), wrong types, bad sizes or durations and
+numbers outside their sane range (:data:`LIMITS`) raise :class:`SettingsError`, whose message
+names the file and line. Every number has an upper bound as well as a lower one: a value such
+as ``retention_days = 800000`` would otherwise pass here and overflow a date far downstream.
 
 This module must not import Textual: the CLI and the pipeline load settings without paying for it.
 """
@@ -46,7 +48,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 __all__ = [
     "AppConfig",
@@ -54,6 +56,7 @@ __all__ = [
     "CONFIG_ENV",
     "FetchConfig",
     "HookConfig",
+    "LIMITS",
     "Settings",
     "SettingsError",
     "StoreConfig",
@@ -68,6 +71,8 @@ __all__ = [
 CONFIG_ENV = "CHIPWIRE_CONFIG"
 
 MiB = 1024 * 1024
+GiB = 1024 * MiB
+DAY = 86400
 
 
 class SettingsError(Exception):
@@ -200,22 +205,28 @@ def parse_size(value: Any) -> int:
     """
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 0:
-            raise ValueError(f"a size cannot be negative (got {value})")
+            raise ValueError(f"a size cannot be negative (got {_short(value)})")
         return value
     if isinstance(value, str):
         m = re.match(_SIZE, value)
         if m and m.group(2).lower() in _SIZE_UNITS:
-            return int(float(m.group(1)) * _SIZE_UNITS[m.group(2).lower()])
-    raise ValueError(f'expected a size like "512KiB", "10MiB" or a number of bytes, got {value!r}')
+            number = float(m.group(1))
+            if not math.isfinite(number):  # "9" * 400 reads as inf, which int() refuses
+                raise ValueError(f"the size {_short(value)} is far too large")
+            return int(number * _SIZE_UNITS[m.group(2).lower()])
+    raise ValueError(f'expected a size like "512KiB", "10MiB" or a number of bytes, got {_short(value)}')
 
 
 def _seconds(value: Any) -> float:
     """A timeout: a number of seconds (fractions allowed) or a duration string."""
     if isinstance(value, float) and not isinstance(value, bool):
         if not math.isfinite(value) or value < 0:
-            raise ValueError(f"expected a number of seconds, got {value!r}")
+            raise ValueError(f"expected a number of seconds, got {_short(value)}")
         return value
-    return float(parse_duration(value))
+    seconds = parse_duration(value)
+    if seconds > 10**9:  # float() of a 400-digit TOML integer overflows; no timeout is that long
+        raise ValueError(f"expected a number of seconds, got {_short(value)} (far too long)")
+    return float(seconds)
 
 
 def _int(value: Any) -> int:
@@ -235,7 +246,7 @@ def _auto_refresh(value: Any) -> int:
         return 0
     seconds = parse_duration(value)
     if 0 < seconds < 60:
-        raise ValueError(f"auto_refresh under a minute would hammer the feeds (got {value!r}); use at least \"1m\" or 0 for off")
+        raise ValueError(f"auto_refresh under a minute would hammer the feeds (got {_short(value)}); use at least \"1m\" or 0 for off")
     return seconds
 
 
@@ -256,7 +267,7 @@ def _zone(value: Any) -> str:
     """A zone name that resolves now (checked when the file is read, not at export time)."""
     if not isinstance(value, str):
         raise ValueError(f"expected a zone name such as \"Europe/Berlin\", \"local\" or \"UTC\", got {_describe(value)}")
-    from tui.zones import parse_zone
+    from core.zones import parse_zone
 
     parse_zone(value)
     return value.strip()
@@ -264,32 +275,66 @@ def _zone(value: Any) -> str:
 
 def _describe(value: Any) -> str:
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a table"}
-    return f"{names.get(type(value), type(value).__name__)} ({value!r})" if not isinstance(value, (list, dict)) \
-        else names[type(value)]
+    return f"{names.get(type(value), type(value).__name__)} ({_short(value)})" if not isinstance(value, (list, dict)) \
+        else names.get(type(value), type(value).__name__)
 
 
-def _range(lo: float, hi: float | None = None) -> Callable[[float], None]:
+def _short(value: Any) -> str:
+    from feeds.subscriptions import short_repr  # one cut-short repr for both files
+
+    return short_repr(value)
+
+
+def _number(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def _range(lo: float, hi: float, unit: str = "") -> Callable[[float], None]:
+    unit = f" {unit}" if unit else ""
+
     def check(v: float) -> None:
-        if v < lo or (hi is not None and v > hi):
-            raise ValueError(f"must be between {lo:g} and {hi:g}, got {v:g}" if hi is not None
-                             else f"must be at least {lo:g}, got {v:g}")
+        if v < lo or v > hi:
+            shown = _number(v) if abs(v) < 1e15 else "a far larger number"
+            what = f"at least {_number(lo)}" if v < lo else f"at most {_number(hi)}"
+            raise ValueError(f"must be between {_number(lo)} and {_number(hi)}{unit} ({what}), got {shown}")
     return check
+
+
+#: The sane range of every number in the file, (section, key) -> (lowest, highest), in the unit
+#: the model holds (bytes, seconds, days). Why upper bounds: values go on into ``timedelta``,
+#: ``asyncio.Semaphore`` and timers, where an absurd one crashes a refresh (a date before year 1)
+#: or exhausts the machine; a clear error naming the line is better.
+LIMITS: dict[tuple[str, str], tuple[float, float, str]] = {
+    ("fetch", "max_bytes"): (1024, 1 * GiB, "bytes"),          # the body is held in memory
+    ("fetch", "concurrency"): (1, 256, ""),
+    ("fetch", "per_host"): (1, 64, ""),
+    ("fetch", "connect_timeout"): (0.1, 3600, "seconds"),
+    ("fetch", "read_timeout"): (0.1, 3600, "seconds"),
+    ("fetch", "deadline"): (0.1, 3600, "seconds"),
+    ("fetch", "default_interval"): (0, 365 * DAY, "seconds"),  # the same bound as a feed's min_interval
+    ("store", "retention_days"): (1, 36500, "days"),           # a century; more overflows the cutoff date
+    ("app", "auto_refresh"): (0, 7 * DAY, "seconds"),
+}
+
+
+def _limit(section: str, key: str) -> Callable[[float], None]:
+    return _range(*LIMITS[(section, key)])
 
 
 #: section -> key -> (parser, optional range check)
 _SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Callable[[Any], None] | None]]] = {
     "fetch": {
-        "max_bytes": (parse_size, _range(1024)),
-        "concurrency": (_int, _range(1, 256)),
-        "per_host": (_int, _range(1, 64)),
-        "connect_timeout": (_seconds, _range(0.1, 3600)),
-        "read_timeout": (_seconds, _range(0.1, 3600)),
-        "deadline": (_seconds, _range(0.1, 3600)),
-        "default_interval": (parse_duration, None),
+        "max_bytes": (parse_size, _limit("fetch", "max_bytes")),
+        "concurrency": (_int, _limit("fetch", "concurrency")),
+        "per_host": (_int, _limit("fetch", "per_host")),
+        "connect_timeout": (_seconds, _limit("fetch", "connect_timeout")),
+        "read_timeout": (_seconds, _limit("fetch", "read_timeout")),
+        "deadline": (_seconds, _limit("fetch", "deadline")),
+        "default_interval": (parse_duration, _limit("fetch", "default_interval")),
     },
-    "store": {"retention_days": (_int, _range(1))},
+    "store": {"retention_days": (_int, _limit("store", "retention_days"))},
     "hook": {"new_items": (_argv, None)},
-    "app": {"auto_refresh": (_auto_refresh, None), "show_analysis": (_bool, None)},
+    "app": {"auto_refresh": (_auto_refresh, _limit("app", "auto_refresh")), "show_analysis": (_bool, None)},
     "export": {"tz": (_zone, None)},
 }
 _SECTIONS = tuple(_SCHEMA) + ("keys",)
@@ -307,8 +352,12 @@ def resolve_config_path(default: Path) -> Path:
     return Path(env).expanduser() if env else Path(default)
 
 
-def load_settings(path: Path) -> Settings:
+def load_settings(path: Path, binding_ids: Collection[str] | None = None) -> Settings:
     """Read ``config.toml`` at ``path``; a missing file gives the defaults.
+
+    ``binding_ids`` are the key-binding ids ``[keys]`` may name: the face that owns the keys
+    (``tui.keymap``) passes them down, so an unknown id is reported with its line. Without them
+    ``[keys]`` is checked for shape only (the headless core knows no keys).
 
     Raises:
         SettingsError: unreadable file, TOML syntax error, unknown section or key, bad value.
@@ -324,18 +373,20 @@ def load_settings(path: Path) -> Settings:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SettingsError(path, raw[: exc.start].count(b"\n") + 1, "not valid UTF-8 text (save the file as UTF-8)") from None
-    return parse_settings(text, path)
+    return parse_settings(text, path, binding_ids)
 
 
 _TOML_AT = r"\s*\(at line (\d+), column (\d+)\)\s*$"
 
 
-def parse_settings(text: str, path: Path | str = "config.toml") -> Settings:
+def parse_settings(text: str, path: Path | str = "config.toml", binding_ids: Collection[str] | None = None) -> Settings:
     """Validate the text of a config file (``path`` is only used in messages)."""
     path = Path(path)
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or int() refusing a number of over 4300 digits
+        if not isinstance(exc, tomllib.TOMLDecodeError):
+            raise SettingsError(path, None, "invalid TOML: a number with thousands of digits") from None
         message = str(exc)
         m = re.search(_TOML_AT, message)
         if not m:
@@ -356,7 +407,7 @@ def parse_settings(text: str, path: Path | str = "config.toml") -> Settings:
         if not isinstance(table, dict):
             raise fail(None, section, f"'{section}' must be a section: [{section}]")
         if section == "keys":
-            built["keys"] = _keys(table, fail)
+            built["keys"] = _keys(table, fail, binding_ids)
             continue
         schema = _SCHEMA[section]
         values: dict[str, Any] = {}
@@ -375,13 +426,15 @@ def parse_settings(text: str, path: Path | str = "config.toml") -> Settings:
     return Settings(**built, source=path)
 
 
-def _keys(table: dict[str, Any], fail: Callable[[str | None, str | None, str], SettingsError]) -> dict[str, str]:
-    from tui.keymap import BINDING_IDS
-
+def _keys(
+    table: dict[str, Any],
+    fail: Callable[[str | None, str | None, str], SettingsError],
+    binding_ids: Collection[str] | None,
+) -> dict[str, str]:
     keys: dict[str, str] = {}
     for binding_id, value in table.items():
-        if binding_id not in BINDING_IDS:
-            raise fail("keys", binding_id, _unknown(binding_id, sorted(BINDING_IDS), "binding id", " in [keys]"))
+        if binding_ids is not None and binding_id not in binding_ids:
+            raise fail("keys", binding_id, _unknown(binding_id, sorted(binding_ids), "binding id", " in [keys]"))
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             value = ",".join(value)
         if not isinstance(value, str):

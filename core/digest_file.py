@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.files import write_file
+from core.files import write_file
 
 __all__ = ["digest_file_name", "write_file", "write_new"]
 

@@ -1,0 +1,1 @@
+"""Small modal dialogs the screens push: they ask one thing and dismiss with the answer."""
