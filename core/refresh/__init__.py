@@ -615,7 +615,10 @@ def _refresh_locked(
         finish(outcome)
 
     if parsed_items:
-        assign_item_stories(store, parsed_items)
+        from briefing.inherit import inherit_story_themes
+
+        nearby = assign_item_stories(store, parsed_items)
+        inherit_story_themes(parsed_items, nearby)  # untagged follow-ups take their story's themes
         from core.corrections import apply_stored_corrections  # the person's word outranks the tagger
         apply_stored_corrections(store, parsed_items)
         # The parser built these from JSON types and nothing here touches them again: no copy.
@@ -793,11 +796,12 @@ def _maybe_prune(store: "Store", settings: "Settings", now: datetime) -> None:
     store.commit()
 
 
-def assign_item_stories(store: "Store", items: list[dict]) -> None:
+def assign_item_stories(store: "Store", items: list[dict]) -> list[dict]:
     """Give each incoming item a story id, joining stories already stored within the window.
 
     A stored item keeps its story id; a new item that matches a stored one takes that id, so a
-    story's id is stable as more sources report it.
+    story's id is stable as more sources report it. Returns the stored items it compared
+    against (the caller lets untagged items inherit their story's themes from them).
     """
     from briefing.stories import assign_stories
 
@@ -823,6 +827,7 @@ def assign_item_stories(store: "Store", items: list[dict]) -> None:
     for item in items:
         story = mapping.get(item["id"], item["id"])
         item["story"] = group_best.get(story, story)
+    return [i for i in existing if i["id"] not in incoming_ids]
 
 
 def ensure_tags_current(store: "Store", themes: "ThemeSet") -> int:
