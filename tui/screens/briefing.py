@@ -20,12 +20,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tui import keymap
 from core.session import OTHER, REFRESH_BUSY, BriefingView, RefreshBusy, Services, ViewRequest
-from tui.widgets.analysis_pane import AnalysisPane
+from tui.widgets.analysis_pane import AnalysisPane, zone_label
+from tui.widgets.briefing_footer import BriefingFooter
 from tui.widgets.header_bar import HeaderBar, HeaderInfo
 from tui.widgets.refresh_bar import RefreshBar
 from tui.widgets.search_bar import SearchBar
@@ -46,6 +46,8 @@ class ViewLoaded(Message):
     view: BriefingView
     keep: str | None
     generation: int
+    #: ``n``/``N`` found their unread item on another day: open it in the reader once painted.
+    open_after: str | None = None
 
 
 @dataclass
@@ -134,6 +136,10 @@ class BriefingScreen(Screen):
         #: A re-tag finished while a view was loading: that view may hold the old tags.
         self._reload_after_paint = False
         self.refreshing = False
+        #: Day steps asked for while a step load is on its way: (request it started from,
+        #: total steps). Each ``[``/``]`` adds one, so quick presses all count.
+        self._steps: tuple[ViewRequest, int] | None = None
+        self._zone = services.display_zone()
 
     @property
     def chip_app(self) -> "ChipwireApp":
@@ -154,7 +160,7 @@ class BriefingScreen(Screen):
         search = SearchBar(id="search")
         search.display = False
         yield search
-        yield Footer()
+        yield BriefingFooter()
 
     def on_mount(self) -> None:
         self.query_one(StoryList).focus()
@@ -176,7 +182,11 @@ class BriefingScreen(Screen):
     # -- loading --------------------------------------------------------------------------
 
     def load(self, request: ViewRequest | None, *, keep: str | None = None, step: int = 0) -> None:
-        """Build a view in a thread worker; ``None`` means the default day, ``step`` ±1 day with items."""
+        """Build a view in a thread worker; ``None`` means the default day, ``step`` ±N days with items.
+
+        Any new load overtakes pending day steps (``_step`` records its own after calling this).
+        """
+        self._steps = None
         self._generation += 1
         self._load_worker(request, keep, step, self._generation)
 
@@ -186,7 +196,7 @@ class BriefingScreen(Screen):
         if request is None:
             request = ViewRequest(day=services.default_day())
         if step:
-            target = services.step_day(request.day, step, weekly=request.weekly)
+            target = self._step_days(request.day, step, weekly=request.weekly)
             if target is None:
                 self.post_message(Notice("No earlier day with items." if step < 0 else "No later day with items."))
                 self.post_message(LoadSkipped(generation))
@@ -195,6 +205,17 @@ class BriefingScreen(Screen):
         view = services.build_view(request)
         self.post_message(ViewLoaded(view, keep, generation))
         self._prefetch_worker(request)
+
+    def _step_days(self, day: date, steps: int, *, weekly: bool) -> date | None:
+        """``steps`` days (or weeks) with items away from ``day``; as far as there are, None if none."""
+        direction = 1 if steps > 0 else -1
+        target: date | None = None
+        for _ in range(abs(steps)):
+            found = self.services.step_day(target or day, direction, weekly=weekly)
+            if found is None:
+                break
+            target = found
+        return target
 
     @work(thread=True, exit_on_error=False, group="retag")
     def _retag_worker(self) -> None:
@@ -220,6 +241,7 @@ class BriefingScreen(Screen):
     def on_load_skipped(self, message: LoadSkipped) -> None:
         """Nothing new to paint, but no load is pending any more."""
         if message.generation == self._generation:
+            self._steps = None
             self._painted = message.generation
             self._reload_if_retagged()
 
@@ -228,6 +250,7 @@ class BriefingScreen(Screen):
         if message.generation != self._generation:
             return
         view = message.view
+        self._steps = None
         first_paint = self.view is None
         self.view = view
         self.request = view.request
@@ -240,7 +263,7 @@ class BriefingScreen(Screen):
         entries += [ThemeEntryData(t.id, t.title, t.count, t.spark) for t in view.themes]
         self.query_one(ThemeColumn).show(entries, view.request.theme)
         self.query_one(StoryList).show(view.groups, multi_day=start != end, keep=message.keep,
-                                       hidden_by=view.hidden_by)
+                                       hidden_by=view.hidden_by, zone=self._zone, day=start)
         search = self.query_one(SearchBar)
         if view.request.query.strip():
             if view.query_error:
@@ -253,6 +276,8 @@ class BriefingScreen(Screen):
             self.close_item()
         else:
             self._show_theme_for_cursor()
+        if message.open_after and message.open_after in view.items:
+            self._read_in_reader(message.open_after)
         self._reload_if_retagged()
 
     def _reload_if_retagged(self) -> None:
@@ -277,7 +302,8 @@ class BriefingScreen(Screen):
         self.query_one(HeaderBar).show(
             HeaderInfo(start, end, view.total, view.shown, view.unread, view.last_refresh, view.demo,
                        self.services.clock(), tuple(filters), hidden=view.hidden,
-                       showing_hidden=view.request.show_hidden)
+                       showing_hidden=view.request.show_hidden,
+                       zone=zone_label(self._zone, self.services.clock()), order=view.request.order)
         )
 
     def reload(self, **changes: Any) -> None:
@@ -285,6 +311,11 @@ class BriefingScreen(Screen):
         if self.request is None:
             return
         keep = self.query_one(StoryList).highlighted_item
+        if self._steps is not None:  # day steps are on their way: change the request they move
+            base, steps = self._steps
+            self.load(replace(base, **changes), keep=keep, step=steps)
+            self._steps = (replace(base, **changes), steps)
+            return
         self.load(replace(self.request, **changes), keep=keep)
 
     # -- analysis pane --------------------------------------------------------------------
@@ -345,7 +376,8 @@ class BriefingScreen(Screen):
     def _show_item(self, item: dict) -> None:
         """The item in the analysis pane, with the ignore rule that hides it (if one does)."""
         hidden_by = self.view.hidden_by.get(item["id"]) if self.view is not None else None
-        self.query_one(AnalysisPane).show_item(item, self.services.theme_titles(), hidden_by=hidden_by)
+        self.query_one(AnalysisPane).show_item(item, self.services.theme_titles(), hidden_by=hidden_by,
+                                               zone=self._zone)
 
     def close_item(self) -> None:
         """Back from an open item to the theme analysis."""
@@ -552,7 +584,16 @@ class BriefingScreen(Screen):
         self.query_one(StoryList).toggle_expand()
 
     def action_back(self) -> None:
-        """escape: clear search, close the item, drop the overlay, then the theme filter."""
+        """escape, one level at a time: close the item (reader -> list), then clear the search
+        (results -> day), drop the overlay, then the theme filter.
+
+        The item closes first: an item opened from search results goes back to the results,
+        and the search stays until its own escape.
+        """
+        if self.open_item is not None:
+            self.close_item()
+            self.query_one(StoryList).focus()
+            return
         search = self.query_one(SearchBar)
         if search.display or (self.request and self.request.query):
             search.input.value = ""
@@ -560,10 +601,6 @@ class BriefingScreen(Screen):
             self.query_one(StoryList).focus()
             if self.request and self.request.query:
                 self.reload(query="")
-            return
-        if self.open_item is not None:
-            self.close_item()
-            self.query_one(StoryList).focus()
             return
         if self.has_class("-show-analysis"):
             self.remove_class("-show-analysis")
@@ -577,13 +614,28 @@ class BriefingScreen(Screen):
 
     def action_prev_day(self) -> None:
         """[: the previous day (or week) with items."""
-        if self.request is not None:
-            self.load(self.request, step=-1)
+        self._step(-1)
 
     def action_next_day(self) -> None:
         """]: the next day (or week) with items."""
-        if self.request is not None:
-            self.load(self.request, step=1)
+        self._step(1)
+
+    def _step(self, delta: int) -> None:
+        """Move ``delta`` days, adding to the steps of a day load still on its way.
+
+        Each press used to start from the painted day, and a newer load drops the one before,
+        so ``[[[`` typed faster than a load moved one or two days, not three.
+        """
+        if self.request is None:
+            return
+        base, steps = self._steps if self._steps is not None else (self.request, 0)
+        steps += delta
+        if steps == 0:  # ``[`` then ``]``: back where the screen is
+            self._steps = None
+            self.load(base)
+            return
+        self.load(base, step=steps)
+        self._steps = (base, steps)
 
     def goto_day(self, day: date) -> None:
         """Show a given day (palette "go to date")."""
@@ -714,7 +766,11 @@ class BriefingScreen(Screen):
         if not link:
             self.notify("This item has no link.", severity="warning", markup=False)
             return
-        if not item.get("openable", True) or not _is_web_link(link):
+        self.open_url(link, openable=bool(item.get("openable", True)))
+
+    def open_url(self, link: str, *, openable: bool = True) -> None:
+        """Hand an http(s) URL to the opener (``o`` and the numbered links); refuse anything else."""
+        if not openable or not _is_web_link(link):
             self.notify(f"Refused to open a non-web link: {link[:80]}", severity="warning", markup=False)
             return
         if self.chip_app.opens_in_terminal():
@@ -785,3 +841,110 @@ class BriefingScreen(Screen):
             self.remove_class("-show-analysis")
             if self.has_class("-hide-analysis") and isinstance(self.focused, AnalysisPane):
                 self.query_one(StoryList).focus()
+
+    # -- the reading loop: next unread, numbered links, order --------------------------------
+
+    def action_next_unread(self) -> None:
+        """n: open the next unread item in briefing order, then on the next days with unread."""
+        self._unread_step(1)
+
+    def action_prev_unread(self) -> None:
+        """N: the previous unread item, then on earlier days."""
+        self._unread_step(-1)
+
+    def _unread_step(self, direction: int) -> None:
+        if self.view is None or self.request is None:
+            return
+        found = self._unread_in_view(direction)
+        if found is not None:
+            self._read_in_reader(found)
+            return
+        if self.view.searched is not None:  # a search names its own days: nothing beyond them
+            self.notify("Nothing unread left in these results.", markup=False)
+            return
+        self._generation += 1
+        self._unread_day_worker(self.request, direction, self._generation)
+
+    def _unread_in_view(self, direction: int) -> str | None:
+        """The next unread id in list order from the reader's item (exclusive) or the cursor
+        (inclusive: from the list, ``n`` on an unread row opens that row)."""
+        assert self.view is not None
+        ids = self.view.item_ids()
+        anchor = self.open_item or self.query_one(StoryList).highlighted_item
+        if anchor in ids:
+            start = ids.index(anchor) + (direction if self.open_item else 0)
+        else:
+            start = 0 if direction > 0 else len(ids) - 1
+        index = start
+        while 0 <= index < len(ids):
+            if not self.view.items[ids[index]].get("read"):
+                return ids[index]
+            index += direction
+        return None
+
+    @work(thread=True, exit_on_error=False, group="view")
+    def _unread_day_worker(self, request: ViewRequest, direction: int, generation: int) -> None:
+        """Walk the days (or weeks) in ``direction`` to the first whose view shows an unread item.
+
+        The store's day counts skip days with nothing unread without reading them; a day whose
+        unread items the filters hide is built and passed over.
+        """
+        services = self.services
+        day: date | None = request.day
+        while True:
+            day = services.step_day(day, direction, weekly=request.weekly) if day else None
+            if day is None:
+                self.post_message(Notice("Nothing unread left."))
+                self.post_message(LoadSkipped(generation))
+                return
+            candidate = replace(request, day=day)
+            if not services.unread_between(*candidate.range):
+                continue
+            view = services.build_view(candidate)
+            unread = [i for i in view.item_ids() if not view.items[i].get("read")]
+            if unread:
+                target = unread[0] if direction > 0 else unread[-1]
+                self.post_message(ViewLoaded(view, target, generation, open_after=target))
+                self._prefetch_worker(candidate)
+                return
+
+    def _read_in_reader(self, item_id: str) -> None:
+        """Cursor to the item, open it (marking it read), focus the reader."""
+        self.query_one(StoryList).select_item(item_id)
+        self.open(item_id)
+        pane = self.query_one(AnalysisPane)
+        if pane.display:
+            pane.focus()
+
+    def action_open_numbered_link(self, number: int) -> None:
+        """1-9: open link ``number`` of the open item (else the item under the cursor)."""
+        item = self.current_item()
+        if item is None:
+            return
+        links = [link for link in item.get("links") or [] if isinstance(link, dict)]
+        if not 1 <= number <= len(links):
+            have = f"links 1–{len(links)}" if links else "no links"
+            self.notify(f"No link {number}: this item has {have}.", severity="warning", markup=False)
+            return
+        self.open_url(str(links[number - 1].get("url") or ""))
+
+    def action_pick_link(self) -> None:
+        """L: type a link number (for 10 and up), then enter."""
+        from tui.screens.link_prompt import LinkPrompt
+
+        item = self.current_item()
+        count = len((item or {}).get("links") or [])
+        if not count:
+            self.notify("This item has no links.", severity="warning", markup=False)
+            return
+
+        def chosen(number: int | None) -> None:
+            if number is not None:
+                self.action_open_numbered_link(number)
+
+        self.app.push_screen(LinkPrompt(count), chosen)
+
+    def action_toggle_order(self) -> None:
+        """O: stories within a theme by relevance, or newest first (the header names which)."""
+        if self.request is not None:
+            self.reload(order="time" if self.request.order == "relevance" else "relevance")

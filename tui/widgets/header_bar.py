@@ -29,6 +29,9 @@ class HeaderInfo:
     #: Items in range an ignore.toml rule hides, and whether they are being shown (``H``).
     hidden: int = 0
     showing_hidden: bool = False
+    #: The zone item times are written in (``CET``, ``UTC``, ``+0530``) and the story order.
+    zone: str = "UTC"
+    order: str = "relevance"
 
 
 def _ago(stamp: str | None, now: datetime) -> str:
@@ -67,6 +70,7 @@ def header_text(info: HeaderInfo) -> Text:
     text.append(f"  ·  {items}  ·  ")
     text.append(f"{info.unread} unread", style="bold" if info.unread else "")
     text.append(f"  ·  refreshed {_ago(info.last_refresh, info.now)}")
+    text.append(f"  ·  {'newest first' if info.order == 'time' else 'by relevance'}  ·  times {info.zone}")
     if info.hidden:
         text.append("  ·  ")
         text.append(f"{info.hidden} hidden" + (" (shown)" if info.showing_hidden else ""),
