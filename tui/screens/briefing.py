@@ -37,6 +37,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Below this width the analysis pane folds away; ``a`` brings it up as an overlay.
 WIDE = 110
+#: The narrowest the pane gets beside the story list on a wide terminal (a readable column).
+PANE_MIN = 48
 
 
 @dataclass
@@ -140,6 +142,8 @@ class BriefingScreen(Screen):
         #: total steps). Each ``[``/``]`` adds one, so quick presses all count.
         self._steps: tuple[ViewRequest, int] | None = None
         self._zone = services.display_zone()
+        #: The pane width :meth:`_fit_story_width` set (None: the CSS decides).
+        self._pane_width: int | None = None
 
     @property
     def chip_app(self) -> "ChipwireApp":
@@ -264,6 +268,7 @@ class BriefingScreen(Screen):
         self.query_one(ThemeColumn).show(entries, view.request.theme)
         self.query_one(StoryList).show(view.groups, multi_day=start != end, keep=message.keep,
                                        hidden_by=view.hidden_by, zone=self._zone, day=start)
+        self._fit_story_width()
         search = self.query_one(SearchBar)
         if view.request.query.strip():
             if view.query_error:
@@ -279,6 +284,32 @@ class BriefingScreen(Screen):
         if message.open_after and message.open_after in view.items:
             self._read_in_reader(message.open_after)
         self._reload_if_retagged()
+
+    def on_resize(self) -> None:
+        """A new width: share it again between the headlines and the pane."""
+        self._fit_story_width()
+
+    def _fit_story_width(self) -> None:
+        """Wide terminals: the story list gets the width its headlines need, the pane the rest
+        (at least :data:`PANE_MIN` columns, at most 40%); below :data:`WIDE` the CSS rules.
+
+        Set only when it changes (a quarter-column step would relayout the screen on every
+        day switch for nothing).
+        """
+        pane = self.query_one(AnalysisPane)
+        width = self.size.width
+        if width < WIDE:
+            if self._pane_width is not None:  # the narrow overlay's CSS width applies again
+                pane.styles.clear_rule("width")
+                self._pane_width = None
+            return
+        themes = self.query_one(ThemeColumn).outer_size.width or 30
+        spare = width - themes - self.query_one(StoryList).widest_row() - 1
+        target = max(PANE_MIN, min(int(width * 0.4), spare))
+        target -= target % 4
+        if target != self._pane_width:
+            pane.styles.width = target
+            self._pane_width = target
 
     def _reload_if_retagged(self) -> None:
         """A re-tag landed while the view just painted was loading: read it again, once."""

@@ -327,6 +327,11 @@ class StoryList(OptionList):
             self.expanded.add(lead_id)
         self._rebuild(lead_id)
 
+    def widest_row(self) -> int:
+        """Cells the longest row needs (the screen gives the list that much when it can)."""
+        widths = [option.prompt.cell_len for option in self.options if isinstance(option.prompt, Text)]
+        return max(widths, default=0) + self._get_left_gutter_width() + 1  # + the scrollbar
+
     def select_item(self, item_id: str) -> bool:
         """Put the cursor on ``item_id``, expanding its story when it is a hidden other source.
 
