@@ -338,7 +338,7 @@ async def test_times_follow_the_zone_and_rows_off_the_day_carry_their_date(home)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         head = header_text(app)
-        assert "times CST" in head
+        assert "by relevance  ·  CST" in head
         text = list_text(app)
         assert " 16:00 Singapore broker" in text  # a3: 08:00 UTC is 16:00 in Taipei, on the day shown
         assert "Sat 29 Nov 07:30" in text  # late: 23:30 UTC is the next day in Taipei
@@ -351,7 +351,7 @@ async def test_times_default_to_the_local_zone(home):
     app, _ = make(home)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        assert "times UTC" in header_text(app)  # the tests pin TZ=UTC (conftest)
+        assert "by relevance  ·  UTC" in header_text(app)  # the tests pin TZ=UTC (conftest)
         assert "●  08:00 Singapore broker" in list_text(app)
         await pilot.press("enter", "enter")
         await settle(pilot)

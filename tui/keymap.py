@@ -73,7 +73,7 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("open-link", "o", "open_link", "Browser", wide=True),
     *(KeySpec(f"link-{n}", str(n), f"open_numbered_link({n})", f"Open link {n} of the item") for n in range(1, 10)),
     KeySpec("link-number", "L", "pick_link", "Open link number…"),
-    KeySpec("sort", "O", "toggle_order", "Sort order", wide=True),
+    KeySpec("sort", "O", "toggle_order", "Sort", wide=True),
     KeySpec("copy-link", "c", "copy_link", "Copy link"),
     KeySpec("refresh", "r", "refresh", "Refresh", show=True),
     KeySpec("export", "e", "export", "Export", wide=True),

@@ -16,6 +16,8 @@ from tui import keymap
 
 #: From this terminal width on, the ``wide`` keys join the footer.
 WIDE_FOOTER = 120
+#: From this width on, the keys keep their padding again.
+ROOMY_FOOTER = 160
 
 _WIDE_IDS = frozenset(spec.id for spec in keymap.KEY_SPECS if spec.wide)
 
@@ -43,12 +45,18 @@ class BriefingFooter(Footer):
                 continue
             seen.add(binding.action)
             keys.append((binding, enabled, tooltip))
+        # Sixteen keys fit in 120 columns only without the padding; from 160 they have room.
+        self.compact = self._wide and self.app.size.width < ROOMY_FOOTER
         self.styles.grid_size_columns = len(keys)
         for binding, enabled, tooltip in keys:
-            yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
-                            disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+            # "[ ] Day": the two day keys share one label (the footer's widest saving).
+            description = "" if binding.id == "prev-day" else "Day" if binding.id == "next-day" else binding.description
+            yield FooterKey(binding.key, self.app.get_key_display(binding), description, binding.action,
+                            disabled=not enabled, tooltip=tooltip or binding.description).data_bind(compact=Footer.compact)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Crossing :data:`WIDE_FOOTER` changes which keys are listed."""
-        if self._wide is not None and (self.app.size.width >= WIDE_FOOTER) != self._wide:
+        """Crossing :data:`WIDE_FOOTER` or :data:`ROOMY_FOOTER` changes the keys or their padding."""
+        width = self.app.size.width
+        wide = width >= WIDE_FOOTER
+        if self._wide is not None and (wide != self._wide or (wide and width < ROOMY_FOOTER) != self.compact):
             self.refresh(recompose=True)

@@ -69,15 +69,17 @@ def header_text(info: HeaderInfo) -> Text:
     items = f"{info.total} items" if info.shown == info.total else f"{info.shown} of {info.total} items"
     text.append(f"  ·  {items}  ·  ")
     text.append(f"{info.unread} unread", style="bold" if info.unread else "")
+    # What changes how the list reads (filters, order, zone) before the refresh age: at 80
+    # columns the line is cut at the right.
+    for label in info.filters:
+        text.append("  ·  ")
+        text.append(label, style="italic")
+    text.append(f"  ·  {'newest first' if info.order == 'time' else 'by relevance'}  ·  {info.zone}")
     text.append(f"  ·  refreshed {_ago(info.last_refresh, info.now)}")
-    text.append(f"  ·  {'newest first' if info.order == 'time' else 'by relevance'}  ·  times {info.zone}")
     if info.hidden:
         text.append("  ·  ")
         text.append(f"{info.hidden} hidden" + (" (shown)" if info.showing_hidden else ""),
                     style="italic" if info.showing_hidden else "dim")
-    for label in info.filters:
-        text.append("  ·  ")
-        text.append(label, style="italic")
     if info.demo:
         text.append("  ")
         text.append(" SAMPLE DATA ", style="reverse bold")
