@@ -127,7 +127,8 @@ def parse_json_feed(text: str, *, url: str, now: datetime) -> ParsedFeed:
         published = _parse_date(item.get("date_published")) or _parse_date(
             item.get("date_modified")
         )
-        summary, links = _summary(item, base)
+        page, page_ok = safe_link(_str(item.get("url")) or _str(item.get("external_url")), base)
+        summary, links = _summary(item, page if page_ok else base)
         entry = make_entry(
             raw_id=_str(item.get("id")),
             title=_title(item.get("title")),

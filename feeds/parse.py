@@ -308,6 +308,14 @@ def _fallback_date(value: str) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+def _link_base(link: str | None, base: str) -> str:
+    """What relative hrefs in an entry's content resolve against: the entry's own web page
+    when it has one (content is written for that page), else the feed's base. A feed read
+    from a local file still gets openable links when its items live on the web."""
+    absolute, openable = safe_link(link, base)
+    return absolute if openable else base
+
+
 def _entry(raw: Mapping[str, Any], *, base: str, url: str, now: datetime) -> dict | None:
     """Normalise one feedparser entry (None if it has no title, link or id)."""
     title = _get(raw, "title")
@@ -315,11 +323,12 @@ def _entry(raw: Mapping[str, Any], *, base: str, url: str, now: datetime) -> dic
         title = _text_of(raw, "title", TITLE_MAX, line=True)
     else:
         title = ""
-    summary, links = _summary(raw, base)
+    link = _get(raw, "link") if isinstance(_get(raw, "link"), str) else None
+    summary, links = _summary(raw, _link_base(link, base))
     return make_entry(
         raw_id=_get(raw, "id") if isinstance(_get(raw, "id"), str) else None,
         title=title,
-        link=_get(raw, "link") if isinstance(_get(raw, "link"), str) else None,
+        link=link,
         summary=summary,
         links=links,
         author=_get(raw, "author") if isinstance(_get(raw, "author"), str) else None,

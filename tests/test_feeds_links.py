@@ -113,3 +113,16 @@ def test_items_json_prints_links_for_every_item(tmp_path) -> None:
     assert items["urn:1"]["links"] == [{"text": "the filing", "url": "https://news.example/a"}]
     assert items["urn:1"]["summary"] == "Read the filing [1] and this."
     assert items["urn:2"]["links"] == []
+
+
+def test_relative_links_resolve_against_the_item_page_even_in_a_local_feed() -> None:
+    body = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><guid>urn:9</guid><title>t</title><link>https://site.example/news/story.html</link>
+<description>&lt;a href="../maps/r"&gt;map&lt;/a&gt; &lt;a href="/x"&gt;x&lt;/a&gt;</description></item>
+<item><guid>urn:10</guid><title>u</title><description>&lt;a href="/y"&gt;y&lt;/a&gt;</description></item>
+</channel></rss>"""
+    with_page, without = parse_feed(body, url="/home/me/feeds/local.xml", now=NOW).entries
+    assert with_page["links"] == [{"text": "map", "url": "https://site.example/maps/r"},
+                                  {"text": "x", "url": "https://site.example/x"}]
+    # No web page and a local feed: a relative href would be a file: URL, never opened.
+    assert without["summary"] == "y" and "links" not in without
