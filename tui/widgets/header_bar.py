@@ -64,6 +64,9 @@ def header_text(info: HeaderInfo) -> Text:
         when = f"{'Week ' if week else ''}{info.start.strftime('%d %b')} – {info.end.strftime('%d %b %Y')}"
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("chipwire", style="bold")
+    if info.demo:  # first, so no width cuts the warning that these are not real news
+        text.append("  ")
+        text.append(" SAMPLE DATA ", style="reverse bold")
     text.append("  ")
     text.append(when, style="bold")
     items = f"{info.total} items" if info.shown == info.total else f"{info.shown} of {info.total} items"
@@ -80,9 +83,6 @@ def header_text(info: HeaderInfo) -> Text:
         text.append("  ·  ")
         text.append(f"{info.hidden} hidden" + (" (shown)" if info.showing_hidden else ""),
                     style="italic" if info.showing_hidden else "dim")
-    if info.demo:
-        text.append("  ")
-        text.append(" SAMPLE DATA ", style="reverse bold")
     return text
 
 
