@@ -167,9 +167,13 @@ def html_to_text_links(html: str | None, max_len: int, base: str | None) -> tupl
         return "", []
     from feeds.htmltext import html_to_plain_links
 
+    resolved: dict[str, str | None] = {}  # a summary often repeats an href (urljoin is ~20 µs)
+
     def resolve(href: str) -> str | None:
-        link, openable = safe_link(href, base)
-        return link if openable else None
+        if href not in resolved:
+            link, openable = safe_link(href, base)
+            resolved[href] = link if openable else None
+        return resolved[href]
 
     raw, pairs = html_to_plain_links(html, max_chars=max_len, resolve=resolve)
     text = clean_text(raw, max_len)
