@@ -380,3 +380,35 @@ async def test_help_explains_the_row_marks(home):
         text = app.screen.text
         assert "+N" in text and "▸" in text
         assert "Open next unread item" in text and "Page down" in text and "open link 1–9" in text
+
+
+async def test_next_unread_is_remappable_by_id(home):
+    home.config_file.write_text('[keys]\nnext-unread = "x"\n', encoding="utf-8")
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen.open_item is None  # n is no longer bound
+        await pilot.press("x")
+        await settle(pilot)
+        assert screen.open_item == list_order(app)[0]
+
+
+async def test_hostile_link_text_in_the_reader_is_shown_literally(tmp_path):
+    items = fixed_items()
+    items[0]["summary"] = "See [1] and [9]."
+    items[0]["links"] = [{"text": "[@click=app.quit]x[/] [bold]y", "url": "https://ok.example/"}]
+    app, _ = make(build_home(tmp_path / "home", items))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        if screen_of(app).open_item != items[0]["id"]:
+            screen_of(app).open(items[0]["id"])
+            await settle(pilot)
+        text = pane_text(app)
+        assert "[1] [@click=app.quit]x[/] [bold]y" in text
+        assert "See [1] and [9]." in text  # a number without a link stays plain text
+        assert app.is_running
