@@ -274,10 +274,25 @@ def many_days_home(root: Path):
     return build_home(root, items)
 
 
+def slow_views(app, seconds: float = 0.3) -> None:
+    """Views take ``seconds`` to build (a cold month file on a slow disk), so keys typed in a
+    burst arrive while a load is still on its way — the case where presses used to be lost."""
+    import time
+
+    build = app.services.build_view
+
+    def slow(request):
+        time.sleep(seconds)
+        return build(request)
+
+    app.services.build_view = slow
+
+
 async def test_quick_day_keys_all_count(tmp_path):
     app, _ = make(many_days_home(tmp_path / "home"))
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
+        slow_views(app)
         screen = screen_of(app)
         assert str(screen.request.day) == "2025-11-28"
         await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")
@@ -296,6 +311,7 @@ async def test_a_filter_typed_while_day_steps_load_keeps_both(tmp_path):
     app, _ = make(many_days_home(tmp_path / "home"))
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
+        slow_views(app)
         screen = screen_of(app)
         await pilot.press("left_square_bracket", "left_square_bracket", "u")
         await settle(pilot)
@@ -412,3 +428,17 @@ async def test_hostile_link_text_in_the_reader_is_shown_literally(tmp_path):
         assert "[1] [@click=app.quit]x[/] [bold]y" in text
         assert "See [1] and [9]." in text  # a number without a link stays plain text
         assert app.is_running
+
+
+async def test_toggles_typed_faster_than_a_load_all_count(home):
+    app, _ = make(home)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        slow_views(app)
+        screen = screen_of(app)
+        await pilot.press("u", "w", "O")
+        await settle(pilot)
+        assert screen.request.unread_only and screen.request.weekly and screen.request.order == "time"
+        await pilot.press("u", "u", "w")
+        await settle(pilot)
+        assert screen.request.unread_only and not screen.request.weekly

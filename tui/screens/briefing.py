@@ -143,6 +143,8 @@ class BriefingScreen(ReadingLoop, Screen):
         #: total steps). Each ``[``/``]`` adds one, so quick presses all count.
         self._steps: tuple[ViewRequest, int] | None = None
         self._zone = services.display_zone()
+        #: The request of the load on its way (None once painted, or for the default day).
+        self._wanted: ViewRequest | None = None
         #: The pane width :meth:`_fit_story_width` set (None: the CSS decides).
         self._pane_width: int | None = None
 
@@ -192,6 +194,7 @@ class BriefingScreen(ReadingLoop, Screen):
         Any new load overtakes pending day steps (``_step`` records its own after calling this).
         """
         self._steps = None
+        self._wanted = request
         self._generation += 1
         self._load_worker(request, keep, step, self._generation)
 
@@ -246,7 +249,7 @@ class BriefingScreen(ReadingLoop, Screen):
     def on_load_skipped(self, message: LoadSkipped) -> None:
         """Nothing new to paint, but no load is pending any more."""
         if message.generation == self._generation:
-            self._steps = None
+            self._steps = self._wanted = None
             self._painted = message.generation
             self._reload_if_retagged()
 
@@ -256,6 +259,7 @@ class BriefingScreen(ReadingLoop, Screen):
             return
         view = message.view
         self._steps = None
+        self._wanted = None
         first_paint = self.view is None
         self.view = view
         self.request = view.request
@@ -348,7 +352,17 @@ class BriefingScreen(ReadingLoop, Screen):
             self.load(replace(base, **changes), keep=keep, step=steps)
             self._steps = (replace(base, **changes), steps)
             return
-        self.load(replace(self.request, **changes), keep=keep)
+        self.load(replace(self.latest_request() or self.request, **changes), keep=keep)
+
+    def latest_request(self) -> ViewRequest | None:
+        """The request the screen is heading for: a load's still on its way, else the painted one.
+
+        Toggles read it, so ``u`` then ``w`` typed faster than a load both count (each used to
+        start from the painted request, and the second load overtook the first).
+        """
+        if self._steps is not None:
+            return self._steps[0]
+        return self._wanted or self.request
 
     # -- analysis pane --------------------------------------------------------------------
 
@@ -462,6 +476,7 @@ class BriefingScreen(ReadingLoop, Screen):
             what = "Could not re-tag the stored items"
         else:
             self._painted = self._generation  # no view is coming: let a resume reload again
+            self._steps = self._wanted = None
             what = "Could not load the briefing"
         self.notify(f"{what}: {error}", severity="error", markup=False, timeout=10)
 
@@ -696,7 +711,7 @@ class BriefingScreen(ReadingLoop, Screen):
     def action_toggle_hidden(self) -> None:
         """H: show or hide again the items ignore.toml rules hide (shown ones are dimmed)."""
         if self.request is not None:
-            showing = not self.request.show_hidden
+            showing = not (self.latest_request() or self.request).show_hidden
             self.reload(show_hidden=showing)
             hidden = self.view.hidden if self.view is not None else 0
             if showing and not hidden:
@@ -746,12 +761,12 @@ class BriefingScreen(ReadingLoop, Screen):
     def action_toggle_unread(self) -> None:
         """u: unread only."""
         if self.request is not None:
-            self.reload(unread_only=not self.request.unread_only)
+            self.reload(unread_only=not (self.latest_request() or self.request).unread_only)
 
     def action_toggle_weekly(self) -> None:
         """w: day / week."""
         if self.request is not None:
-            self.reload(weekly=not self.request.weekly)
+            self.reload(weekly=not (self.latest_request() or self.request).weekly)
 
     def action_toggle_star(self) -> None:
         """s: star or unstar the current item."""

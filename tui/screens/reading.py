@@ -131,4 +131,5 @@ class ReadingLoop(_Screen):
     def action_toggle_order(self) -> None:
         """O: stories within a theme by relevance, or newest first (the header names which)."""
         if self.request is not None:
-            self.reload(order="time" if self.request.order == "relevance" else "relevance")
+            latest = self.latest_request() or self.request
+            self.reload(order="time" if latest.order == "relevance" else "relevance")
