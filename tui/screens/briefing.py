@@ -147,6 +147,7 @@ class BriefingScreen(ReadingLoop, Screen):
         self._wanted: ViewRequest | None = None
         #: The pane width :meth:`_fit_story_width` set (None: the CSS decides).
         self._pane_width: int | None = None
+        self._widest_row = 0
 
     @property
     def chip_app(self) -> "ChipwireApp":
@@ -292,11 +293,13 @@ class BriefingScreen(ReadingLoop, Screen):
 
     def on_resize(self) -> None:
         """A new width: share it again between the headlines and the pane."""
+        self._widest_row = 0
         self._fit_story_width()
 
     def _fit_story_width(self) -> None:
-        """Wide terminals: the story list gets the width its headlines need, the pane the rest
-        (at least :data:`PANE_MIN` columns, at most 40%); below :data:`WIDE` the CSS rules.
+        """Wide terminals: the story list gets the width its headlines need (the widest row
+        since the last resize), the pane the rest (at least :data:`PANE_MIN` columns, at most
+        40%); below :data:`WIDE` the CSS rules.
 
         Set only when it changes (a quarter-column step would relayout the screen on every
         day switch for nothing).
@@ -309,7 +312,10 @@ class BriefingScreen(ReadingLoop, Screen):
                 self._pane_width = None
             return
         themes = self.query_one(ThemeColumn).outer_size.width or 30
-        spare = width - themes - self.query_one(StoryList).widest_row() - 1
+        # The widest row seen so far, not this view's: a width that followed every day would
+        # relayout the whole screen on most day switches (~25 ms at 160x48).
+        self._widest_row = max(self._widest_row, self.query_one(StoryList).widest_row())
+        spare = width - themes - self._widest_row - 1
         target = max(PANE_MIN, min(int(width * 0.4), spare))
         target -= target % 4
         if target != self._pane_width:
