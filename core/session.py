@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -60,6 +60,7 @@ class ViewRequest:
         theme: show only this theme id (or ``"other"``); ``None`` for all.
         query: the ``/`` filter text in the query language; "" for none.
         show_hidden: also show items an ignore.toml rule hides (marked as hidden).
+        order: how stories are ordered within a theme group: ``"relevance"`` or ``"time"`` (newest first).
     """
 
     day: date
@@ -68,6 +69,7 @@ class ViewRequest:
     theme: str | None = None
     query: str = ""
     show_hidden: bool = False
+    order: str = "relevance"
 
     @property
     def range(self) -> tuple[date, date]:
@@ -357,6 +359,24 @@ class Services:
         except ValueError:
             return timezone.utc
 
+    def display_zone(self) -> "tzinfo":
+        """``[app] tz``: the zone the app shows item times in (local by default)."""
+        from core.zones import parse_zone
+
+        name = getattr(getattr(self.settings, "app", None), "tz", "local")
+        try:
+            return parse_zone(name)
+        except ValueError:
+            return timezone.utc
+
+    def unread_between(self, start: date, end: date) -> int:
+        """Unread items stored on the days ``start``..``end`` (the store's day counts; no item reads)."""
+        total = 0
+        for key, counts in self.day_counts().items():
+            if start.isoformat() <= key <= end.isoformat():
+                total += int(counts.get("unread", 0) or 0)
+        return total
+
     @staticmethod
     def searched_range(query: "Query | None", now: datetime) -> tuple[date, date] | None:
         """The days a ``/`` query's date tokens ask for, or None when it names none.
@@ -506,9 +526,12 @@ class Services:
         query_error: str | None,
         now: datetime,
         searched: tuple[date, date] | None,
-        order: str = "relevance",
+        order: str | None = None,
     ) -> BriefingView:
-        """Group ``items`` (those of ``start..end``) into the view the screen paints."""
+        """Group ``items`` (those of ``start..end``) into the view the screen paints.
+
+        ``order`` overrides the request's sort (the archive search lists newest first).
+        """
         from briefing.model import build_briefing, daily_counts
 
         titles = self.theme_titles()
@@ -524,7 +547,7 @@ class Services:
             unread_only=request.unread_only,
             theme_filter=request.theme,
             now=now,
-            order=order,
+            order=order or request.order,
         )
         groups = [
             ViewGroup(
