@@ -1,7 +1,8 @@
 """The command palette provider: every key action by name, plus go-to-date and export range.
 
 Habit 9: anything a key does can also be found by typing its name in ctrl+p. Commands act on
-the briefing screen; when another screen is on top they are not offered.
+the briefing screen, which declares this provider in its ``COMMANDS``; when another screen is on
+top they are not offered.
 """
 
 from __future__ import annotations
@@ -59,10 +60,13 @@ class ChipwireCommands(Provider):
     """Commands for the briefing screen."""
 
     def _screen(self) -> Any | None:
-        from tui.screens.briefing import BriefingScreen
+        """The briefing screen the palette was opened on (only that screen declares this provider).
 
+        Duck-typed rather than ``isinstance``: importing the screen here would close the
+        app -> commands -> screen circle that the screen's own ``COMMANDS`` broke.
+        """
         screen = self.screen
-        return screen if isinstance(screen, BriefingScreen) else None
+        return screen if hasattr(screen, "goto_day") and hasattr(screen, "services") else None
 
     def _commands(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
         screen = self._screen()

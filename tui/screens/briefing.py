@@ -9,10 +9,9 @@ loop never waits on disk or network.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +21,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tui import keymap
+from tui.commands import ChipwireCommands
 from core.session import REFRESH_BUSY, BriefingView, RefreshBusy, Services, ViewRequest
 from tui.screens.reading import ReadingLoop
 from tui.screens.theme_corrections import ThemeCorrections
@@ -34,7 +34,7 @@ from tui.widgets.story_list import StoryList
 from tui.widgets.theme_column import ALL, ThemeColumn, ThemeEntryData
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tui.app import ChipwireApp
+    from tui.opener import LinkOpener
 
 #: Below this width the analysis pane folds away; ``a`` brings it up as an overlay.
 WIDE = 110
@@ -113,22 +113,6 @@ class Notice(Message):
     severity: str = "information"
 
 
-def freeze_heap() -> None:
-    """Move every object alive now out of the garbage collector's reach (``gc.freeze``).
-
-    After the first paint the heap is mostly what lives as long as the app: modules, the
-    widgets, the themes and the store's month cache (tens of thousands of dicts). A full
-    (gen 2) collection scanned them all, ~90 ms in the middle of a keypress: the slowest day
-    switch. Frozen, they are skipped; records the cache drops are still freed by reference
-    counting (they hold no cycles).
-
-    Only once per process (``ChipwireApp.freeze_heap``, set by ``run_app``): an object frozen
-    and later part of cyclic garbage is never collected, so freezing after every load leaked
-    ~12 MB per twenty day switches, and test processes running many apps must not freeze.
-    """
-    gc.freeze()
-
-
 def _is_web_link(link: str) -> bool:
     """Only http(s) URLs with a host may reach the browser (no javascript:, file:, data:...)."""
     from urllib.parse import urlsplit
@@ -144,11 +128,18 @@ class BriefingScreen(ThemeCorrections, ReadingLoop, Screen):
     """Theme column | story list | analysis pane, with header, refresh bar, search and footer."""
 
     BINDINGS = keymap.bindings("briefing")
+    #: The palette's commands act on this screen, so the screen declares them (the app does not).
+    COMMANDS = {ChipwireCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, opener: LinkOpener, *,
+                 after_first_paint: Callable[[], None] | None = None) -> None:
+        """``opener`` opens links (``o``, the numbered links); ``after_first_paint`` runs once
+        the first view is on screen (``run_app``'s GC policy)."""
         super().__init__(id="briefing")
         self.services = services
+        self.opener = opener
+        self._after_first_paint = after_first_paint
         self.request: ViewRequest | None = None
         self.view: BriefingView | None = None
         self.open_item: str | None = None
@@ -171,11 +162,6 @@ class BriefingScreen(ThemeCorrections, ReadingLoop, Screen):
         #: The pane width :meth:`_fit_story_width` set (None: the CSS decides).
         self._pane_width: int | None = None
         self._widest_row = 0
-
-    @property
-    def chip_app(self) -> "ChipwireApp":
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -324,8 +310,8 @@ class BriefingScreen(ThemeCorrections, ReadingLoop, Screen):
         self.view = view
         self.request = view.request
         self._painted = message.generation
-        if first_paint and getattr(self.app, "freeze_heap", False):
-            self.call_after_refresh(freeze_heap)
+        if first_paint and self._after_first_paint is not None:
+            self.call_after_refresh(self._after_first_paint)
         start, end = view.span
         self._paint_header()
         entries = [ThemeEntryData(ALL, "All themes", view.total, [])]
@@ -923,13 +909,13 @@ class BriefingScreen(ThemeCorrections, ReadingLoop, Screen):
         if not openable or not _is_web_link(link):
             self.notify(f"Refused to open a non-web link: {link[:80]}", severity="warning", markup=False)
             return
-        if self.chip_app.opens_in_terminal():
+        if self.opener.needs_terminal():
             # A console browser (w3m, lynx...) needs the terminal: hand it over until it exits.
             from textual.app import SuspendNotSupported
 
             try:
                 with self.app.suspend():
-                    opened = self.chip_app.opener(link)
+                    opened = self.opener.open(link)
             except SuspendNotSupported:  # e.g. a headless or web driver: no terminal to lend
                 self._open_worker(link)
                 return
@@ -943,7 +929,7 @@ class BriefingScreen(ThemeCorrections, ReadingLoop, Screen):
     def _open_worker(self, link: str) -> None:
         # webbrowser.open says False when no browser could be started (an SSH session, a
         # server): say so rather than leave the key looking broken.
-        if self.chip_app.opener(link) is False:
+        if self.opener.open(link) is False:
             self.post_message(Notice(f"No browser could be started for {link[:80]} — c copies the link.",
                                      "warning"))
 
