@@ -103,27 +103,50 @@ def _parse_job(job: tuple) -> Output:
 # Worker processes: start-up, and never outliving the parent.
 
 
-def _guard_worker() -> None:
-    """First thing in every worker: ignore Ctrl-C, and die with the parent.
+def _guard_worker(owner: int) -> None:
+    """First thing in every worker: ignore Ctrl-C, and die with the refresh process ``owner``.
 
     Ctrl-C reaches the whole foreground process group; a worker that took it would print a
     KeyboardInterrupt traceback and break the pool under the parent's clean stop. The parent
-    shuts its workers down itself; if it is killed instead, the kernel sends SIGKILL here
-    (Linux), and the watch thread covers systems without ``PR_SET_PDEATHSIG``.
+    shuts its workers down itself; if it is killed instead, the kernel sends SIGKILL to a
+    forked worker (Linux). A forkserver worker's parent is the forkserver, which in turn
+    stays up while its children hold the fd it waits on — so each worker also watches the
+    refresh process itself from a daemon thread, and that covers systems without
+    ``PR_SET_PDEATHSIG`` as well.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
     _ask_kernel_for_death_signal()
-    if parent == 1 or os.getppid() != parent:  # the parent died before we could ask
+    born = _start_time(owner)
+    if parent == 1 or os.getppid() != parent or born is None:  # gone before we could ask
         os._exit(1)
 
     def watch() -> None:
         while True:
             time.sleep(PARENT_WATCH_SECONDS)
-            if os.getppid() != parent:
+            if os.getppid() != parent or _start_time(owner) != born:
                 os._exit(1)
 
     threading.Thread(target=watch, name="chipwire-parent-watch", daemon=True).start()
+
+
+def _start_time(pid: int) -> str | None:
+    """A token that changes when ``pid`` is reused: its start time (Linux), else just liveness."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[-1].split()
+        return None if fields[0] == b"Z" else fields[19].decode()
+    except FileNotFoundError:
+        return None
+    except (OSError, IndexError):
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except OSError:
+        pass
+    return "alive"
 
 
 def _ask_kernel_for_death_signal() -> None:
@@ -171,13 +194,13 @@ def _init_standby_worker(themes_file: str | None) -> None:
     threading.Thread(target=build, name="chipwire-tagger", daemon=True).start()
 
 
-def _pool_worker_init(themes_file: str | None) -> None:
-    _guard_worker()
+def _pool_worker_init(themes_file: str | None, owner: int) -> None:
+    _guard_worker(owner)
     _init_worker(themes_file)
 
 
-def _standby_worker_init(themes_file: str | None) -> None:
-    _guard_worker()
+def _standby_worker_init(themes_file: str | None, owner: int) -> None:
+    _guard_worker(owner)
     _init_standby_worker(themes_file)
 
 
@@ -228,7 +251,7 @@ def _start_pool(workers: int, themes_file: str | None, *,
         with _stderr_children_can_inherit():
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                        initializer=_standby_worker_init if standby else _pool_worker_init,
-                                       initargs=(themes_file,))
+                                       initargs=(themes_file, os.getpid()))
             # With fork, the first submit forks every worker right here, in this thread, before
             # the event loop starts threads, each with the tagger built above.
             warm = [pool.submit(_noop, i) for i in range(workers)]
