@@ -431,6 +431,16 @@ class Parsers:
                 del self.jobs[url]
         return out
 
+    def wait_some(self, timeout: float) -> bool:
+        """Wait until a submitted parse ends (or ``timeout``); False once none is running."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        running = [f for f in self.futures.values() if not f.done()]
+        if not running:
+            return False
+        wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+        return True
+
     def finish(self, *, stopping: bool) -> list[tuple[str, Output]]:
         """Every output not taken yet, then shut the parsers down.
 

@@ -97,6 +97,9 @@ class RefreshRun:
         try:
             if plan.requests and not self.stopping:
                 asyncio.run(self._fetch_all(plan.requests))
+            # Downloads often end before the parses: keep storing batches while they finish.
+            while not self.stopping and self.parsers.wait_some(TICK_SECONDS):
+                self.tick()
             outputs = self.parsers.finish(stopping=self.stopping)
         finally:
             self.parsers.close()
