@@ -61,7 +61,7 @@ class RefreshRun:
         self.waiting: dict[str, tuple["FetchResult", str]] = {}  # fetched, parse pending
         self.buffer: list[tuple[str, Output]] = []  # parsed, not yet stored
         self.buffered_items = 0
-        self.last_flush = time.monotonic()
+        self.buffered_since = 0.0  # when the oldest buffered output arrived
         self.moves: dict[str, str] = {}
         self.parsers: Parsers | None = None
 
@@ -155,12 +155,15 @@ class RefreshRun:
             self._buffer(self.parsers.take_done())
         if not self.buffer:
             return
-        if self.buffered_items >= BATCH_ITEMS or time.monotonic() - self.last_flush >= BATCH_SECONDS:
+        if self.buffered_items >= BATCH_ITEMS or time.monotonic() - self.buffered_since >= BATCH_SECONDS:
             self.flush()
             self.store.commit()
+            self.store.release_caches()  # what was just written need not stay parsed here
             self.report.commits += 1
 
     def _buffer(self, outputs: list[tuple[str, Output]]) -> None:
+        if outputs and not self.buffer:
+            self.buffered_since = time.monotonic()
         for url, output in outputs:
             self.buffer.append((url, output))
             if output[0] == "ok":
@@ -195,7 +198,6 @@ class RefreshRun:
             stored.append((out, [e["id"] for e in owned], too_old))
             self.finish(out, state)
         self.buffer, self.buffered_items = [], 0
-        self.last_flush = time.monotonic()
         if items:
             self._store_items(items, stored)
         for url, state in self.state_updates.items():
@@ -237,6 +239,8 @@ class RefreshRun:
         self.store.set_meta("last_refresh", iso(self.now))
         self.store.commit()
         report.commits += 1
+        if report.commits > 1:  # a big run: do not leave every month it wrote parsed in memory
+            self.store.release_caches()
         if not report.interrupted:
             maybe_prune(self.store, self.settings, self.now)
         return report
