@@ -38,16 +38,16 @@ NOW = "2025-12-01T00:00:00Z"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[FaultServer]:
-    with FaultServer(latency=0.08, items=ITEMS) as srv:
+    with FaultServer(latency=0.12, items=ITEMS) as srv:
         yield srv
 
 
 def make_home(tmp_path: Path, server: FaultServer, feeds: range) -> HomePaths:
     paths = HomePaths(tmp_path / "home")
     paths.ensure()
-    # Few connections at once, so 100 feeds x 80 ms latency take a couple of seconds.
+    # Few connections at once, so 100 feeds x 120 ms latency take about three seconds.
     paths.config_file.write_text("[fetch]\nconnect_timeout = 2.0\nread_timeout = 2.0\ndeadline = 5.0\n"
-                                 "concurrency = 6\nper_host = 6\n", encoding="utf-8")
+                                 "concurrency = 4\nper_host = 4\n", encoding="utf-8")
     save_subscriptions(paths.feeds_file, [Subscription(server.feed_url(i)) for i in feeds])
     return paths
 
