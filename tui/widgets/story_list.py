@@ -23,7 +23,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from briefing.titles import display_title
-from core.session import ViewGroup, ViewStory
+from briefing.model import OTHER, StoryRow, ThemeGroup
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def _marks(item: dict) -> Text:
     return text
 
 
-def story_text(story: ViewStory, *, expanded: bool, multi_day: bool, hidden_by: str | None = None,
+def story_text(story: StoryRow, *, expanded: bool, multi_day: bool, hidden_by: str | None = None,
                clock: RowClock | None = None) -> Text:
     """One story line: marks, time, title, source, theme badges, "+N sources".
 
@@ -115,11 +115,11 @@ def source_text(item: dict, *, multi_day: bool, hidden_by: str | None = None,
     return text
 
 
-def heading_text(group: ViewGroup) -> Text:
+def heading_text(group: ThemeGroup) -> Text:
     """A theme heading with its story count."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"━ {group.title} ", style="bold")
-    text.append(f"({len(group.stories)})", style="dim")
+    text.append(f"({len(group.rows)})", style="dim")
     return text
 
 
@@ -141,8 +141,8 @@ class StoryList(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
-        self._groups: list[ViewGroup] = []
-        self._stories: dict[str, ViewStory] = {}
+        self._groups: list[ThemeGroup] = []
+        self._stories: dict[str, StoryRow] = {}
         self._theme_of: dict[str, str] = {}
         self.expanded: set[str] = set()
         self._multi_day = False
@@ -152,7 +152,7 @@ class StoryList(OptionList):
 
     # -- data in --------------------------------------------------------------------------
 
-    def show(self, groups: Sequence[ViewGroup], *, multi_day: bool = False, keep: str | None = None,
+    def show(self, groups: Sequence[ThemeGroup], *, multi_day: bool = False, keep: str | None = None,
              hidden_by: dict[str, str] | None = None, zone: tzinfo = timezone.utc,
              day: date | None = None) -> None:
         """Replace the rows, keeping the cursor on item ``keep`` (or the same item as before).
@@ -170,10 +170,10 @@ class StoryList(OptionList):
         clock = RowClock(zone, None if multi_day else day)
         dated = False
         for group in self._groups:
-            for story in group.stories:
+            for story in group.rows:
                 self._stories[story.lead["id"]] = story
                 for item in (story.lead, *story.others):
-                    self._theme_of[item["id"]] = group.theme
+                    self._theme_of[item["id"]] = group.theme or OTHER
                     dated = dated or clock.needs_date(item)
         self._clock = RowClock(zone, clock.day, len("Mon 30 Nov 06:45") if dated else 5)
         self._rebuild(keep)
@@ -181,8 +181,8 @@ class StoryList(OptionList):
     def _rebuild(self, keep: str | None) -> None:
         options: list[Option] = []
         for group in self._groups:
-            options.append(Option(heading_text(group), id=f"h:{group.theme}", disabled=True))
-            for story in group.stories:
+            options.append(Option(heading_text(group), id=f"h:{group.theme or OTHER}", disabled=True))
+            for story in group.rows:
                 lead_id = story.lead["id"]
                 is_open = lead_id in self.expanded
                 options.append(Option(self._story_text(story), id=f"i:{lead_id}"))
@@ -235,7 +235,7 @@ class StoryList(OptionList):
             self._scroll_update(virtual_size)
             self.refresh()
 
-    def _story_text(self, story: ViewStory) -> Text:
+    def _story_text(self, story: StoryRow) -> Text:
         lead_id = story.lead["id"]
         return story_text(story, expanded=lead_id in self.expanded, multi_day=self._multi_day,
                           hidden_by=self.hidden_by.get(lead_id), clock=self._clock)
@@ -282,7 +282,7 @@ class StoryList(OptionList):
         return option.id[2:]
 
     @property
-    def highlighted_story(self) -> ViewStory | None:
+    def highlighted_story(self) -> StoryRow | None:
         """The story whose lead is under the cursor (None on a secondary source)."""
         option = self.highlighted_option
         if option is None or option.id is None or not option.id.startswith("i:"):
