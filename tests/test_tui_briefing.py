@@ -151,7 +151,7 @@ async def test_brackets_week_and_search(home):
 
 
 async def test_theme_filter_from_the_picker_and_the_column(home):
-    from tui.screens.theme_picker import ThemePicker
+    from tui.dialogs.theme_picker import ThemePicker
 
     app, _ = make(home)
     async with app.run_test(size=(160, 48)) as pilot:

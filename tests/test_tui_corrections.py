@@ -10,7 +10,7 @@ from snapshot_apps.data import NOW, build_home
 from store import Store
 from tui.app import make_app
 from tui.screens.briefing import BriefingScreen
-from tui.screens.label_picker import LabelPicker
+from tui.dialogs.label_picker import LabelPicker
 from tui.widgets.analysis_pane import AnalysisPane
 from tui.widgets.story_list import StoryList
 

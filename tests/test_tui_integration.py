@@ -307,7 +307,7 @@ async def test_a_view_loaded_before_the_retag_finished_is_read_again(tmp_path: P
 async def test_go_to_a_typed_date(tmp_path: Path):
     from textual.widgets import Input
 
-    from tui.screens.date_prompt import DatePrompt
+    from tui.dialogs.date_prompt import DatePrompt
 
     app = make(build_home(tmp_path / "home"))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
@@ -348,14 +348,14 @@ async def test_go_to_a_typed_date(tmp_path: Path):
     ("2025-11-27", date(2025, 11, 27)), (" today ", date(2025, 11, 29)), ("Yesterday", date(2025, 11, 28)),
 ])
 def test_parse_day(text, expected):
-    from tui.screens.date_prompt import parse_day
+    from tui.dialogs.date_prompt import parse_day
 
     assert parse_day(text, date(2025, 11, 29)) == expected
 
 
 @pytest.mark.parametrize("text", ["", "2025-13-01", "20251127", "2025-11-27T00:00", "tomorrow"])
 def test_parse_day_rejects(text):
-    from tui.screens.date_prompt import parse_day
+    from tui.dialogs.date_prompt import parse_day
 
     with pytest.raises(ValueError, match="Not a date"):
         parse_day(text, date(2025, 11, 29))

@@ -9,18 +9,18 @@ loop never waits on disk or network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tui import keymap
+from tui.messages import FullTextLoaded, LoadSkipped, Notice, OutsideChanged, RefreshDone, RefreshProgress, Retagged, ViewLoaded
 from tui.commands import ChipwireCommands
 from core.session import REFRESH_BUSY, BriefingView, RefreshBusy, Services, ViewRequest
 from tui.screens.reading import ReadingLoop
@@ -42,75 +42,20 @@ WIDE = 110
 PANE_MIN = 48
 
 
-@dataclass
-class ViewLoaded(Message):
-    """A view finished building in a worker (``generation`` drops stale, overtaken loads)."""
-
-    view: BriefingView
-    keep: str | None
-    generation: int
-    #: A later part of a streamed archive search: keep the cursor where it is now.
-    follow: bool = False
-    #: ``n``/``N`` found their unread item on another day: open it in the reader once painted.
-    open_after: str | None = None
 
 
-@dataclass
-class LoadSkipped(Message):
-    """A load ended without a new view (no earlier/later day): the screen is settled again."""
-
-    generation: int
 
 
-@dataclass
-class RefreshProgress(Message):
-    """One feed finished during a refresh; floods collapse (only the latest matters)."""
-
-    done: int
-    total: int
-    title: str
-
-    def can_replace(self, message: Message) -> bool:  # noqa: D102 - Textual hook
-        return isinstance(message, RefreshProgress)
 
 
-@dataclass
-class RefreshDone(Message):
-    """The refresh worker finished; ``report`` is the pipeline's RefreshReport."""
-
-    report: Any
-    #: Items stored since the view was last counted, by anyone (a cron refresh included).
-    new_to_view: int | None = None
 
 
-@dataclass
-class Retagged(Message):
-    """The start-up check re-tagged stored items because the themes changed."""
-
-    count: int
 
 
-@dataclass
-class OutsideChanged(Message):
-    """The watcher saw another process's writes (store or config files): reload in place."""
-
-    change: Any
 
 
-@dataclass
-class FullTextLoaded(Message):
-    """A full-text worker finished: ``result`` is a ``core.fulltext.FullText`` (or None: not cached)."""
-
-    result: Any
-    asked: bool
 
 
-@dataclass
-class Notice(Message):
-    """A worker wants to tell the person something (plain text, never markup)."""
-
-    text: str
-    severity: str = "information"
 
 
 def _is_web_link(link: str) -> bool:
@@ -770,7 +715,7 @@ class BriefingScreen(ThemeCorrections, ReadingLoop, Screen):
 
     def action_goto_date(self) -> None:
         """Palette "Go to date…": type a day; no items that day -> the nearest earlier day."""
-        from tui.screens.date_prompt import DatePrompt
+        from tui.dialogs.date_prompt import DatePrompt
 
         def chosen(day: date | None) -> None:
             if day is not None:
@@ -796,7 +741,7 @@ class BriefingScreen(ThemeCorrections, ReadingLoop, Screen):
 
     def action_pick_theme(self) -> None:
         """t: a small dialog of the themes with the view's counts; enter filters, escape cancels."""
-        from tui.screens.theme_picker import ALL_THEMES, ThemeChoice, ThemePicker
+        from tui.dialogs.theme_picker import ALL_THEMES, ThemeChoice, ThemePicker
 
         if self.view is None:
             return

@@ -28,7 +28,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
@@ -37,6 +36,7 @@ from styles import SCREENS_CSS
 from tui.dialogs.add_feed import AddFeedModal
 from tui.dialogs.confirm import ConfirmModal
 from tui import keymap
+from tui.messages import FeedsLoaded, FeedsNotice, ShowFeedItems
 from core.session import REFRESH_BUSY
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -275,27 +275,10 @@ def feed_query(url: str) -> str:
 # -- messages from workers -------------------------------------------------------------------
 
 
-@dataclass
-class FeedsLoaded(Message):
-    """The worker read feeds.toml and the store."""
-
-    data: FeedsData
-    select: str | None = None
 
 
-@dataclass
-class FeedsNotice(Message):
-    """A worker has something to tell the person (plain text, never markup)."""
-
-    text: str
-    severity: str = "information"
 
 
-@dataclass
-class ShowFeedItems(Message):
-    """enter on a feed: the briefing shows that feed's items (a ``=feed`` search)."""
-
-    query: str
 
 
 # -- command palette -------------------------------------------------------------------------

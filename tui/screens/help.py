@@ -23,7 +23,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from tui import keymap
-from tui.screens.feeds import SCREENS_CSS, FeedsScreen
+from styles import SCREENS_CSS
+from tui.screens.feeds import FeedsScreen
 
 if TYPE_CHECKING:  # pragma: no cover
     from textual.app import App

@@ -71,7 +71,7 @@ class ReadingLoop(_Screen):
         The store's day counts skip days with nothing unread without reading them; a day whose
         unread items the filters hide is built and passed over.
         """
-        from tui.screens.briefing import LoadSkipped, Notice, ViewLoaded
+        from tui.messages import LoadSkipped, Notice, ViewLoaded
 
         services = self.services
         day: date | None = request.day
@@ -114,7 +114,7 @@ class ReadingLoop(_Screen):
 
     def action_pick_link(self) -> None:
         """L: type a link number (for 10 and up), then enter."""
-        from tui.screens.link_prompt import LinkPrompt
+        from tui.dialogs.link_prompt import LinkPrompt
 
         item = self.current_item()
         count = len((item or {}).get("links") or [])

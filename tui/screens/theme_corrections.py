@@ -1,7 +1,7 @@
 """The correction keys of the briefing screen: ``-`` rejects a theme, ``+`` adds one, ``=`` confirms one.
 
 A mixin so the briefing screen gains three actions without its module growing: the keys ask
-which theme (a :class:`~tui.screens.label_picker.LabelPicker`, or straight away when only one
+which theme (a :class:`~tui.dialogs.label_picker.LabelPicker`, or straight away when only one
 theme can be meant), the store write and the re-tag of the story and near-identical items run
 in a thread worker (``Services.label``), and the view reloads with the new tags. Nothing here
 touches the store or blocks the event loop.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.message import Message
+from tui.messages import Labelled
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from core.session import Services
@@ -25,15 +25,6 @@ _WORDS = {
 }
 
 
-class Labelled(Message):
-    """A correction was stored (or failed: ``error``); the view should show the new tags."""
-
-    def __init__(self, verb: str, theme: str, spread: int, error: str | None = None) -> None:
-        super().__init__()
-        self.verb = verb
-        self.theme = theme
-        self.spread = spread
-        self.error = error
 
 
 class ThemeCorrections:
@@ -63,8 +54,8 @@ class ThemeCorrections:
         return [t["id"] for t in themes]
 
     def _ask_theme(self, verb: str) -> None:
-        from tui.screens.label_picker import LabelPicker
-        from tui.screens.theme_picker import ThemeChoice
+        from tui.dialogs.label_picker import LabelPicker
+        from tui.dialogs.theme_picker import ThemeChoice
 
         item = self.current_item()  # type: ignore[attr-defined]
         if item is None:

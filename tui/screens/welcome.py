@@ -26,7 +26,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tui import keymap
-from tui.screens.feeds import SCREENS_CSS
+from styles import SCREENS_CSS
 
 if TYPE_CHECKING:  # pragma: no cover
     from core.session import Services

@@ -24,7 +24,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui import keymap
-from tui.screens.feeds import SCREENS_CSS
+from styles import SCREENS_CSS
 
 #: What the picker returns for "All themes" (``None`` means cancelled).
 ALL_THEMES = "__all__"

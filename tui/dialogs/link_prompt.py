@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from tui.screens.feeds import SCREENS_CSS
+from styles import SCREENS_CSS
 
 
 def parse_number(text: str, count: int) -> int:

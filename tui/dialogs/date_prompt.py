@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from tui.screens.feeds import SCREENS_CSS
+from styles import SCREENS_CSS
 
 
 def parse_day(text: str, today: date) -> date:

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.screens.theme_picker import ThemeChoice, ThemePicker
+from tui.dialogs.theme_picker import ThemeChoice, ThemePicker
 
 
 class LabelPicker(ThemePicker):
