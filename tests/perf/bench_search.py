@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.session import Services, ViewRequest  # noqa: E402
 from store import Store  # noqa: E402
-from store.bench import build_archive  # noqa: E402
+from bench_store import build_archive  # noqa: E402  (beside this script)
 from store.home import HomePaths  # noqa: E402
 
 END = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)

@@ -15,7 +15,7 @@ import pytest
 from briefing.themes import THEME_IDS, theme_file_text
 from tui.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-20T12:00:00Z"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_ITEM_FIELDS = {"id", "feed", "feed_title", "title", "link", "openable", "summary", "published",
                         "fetched", "read", "starred", "themes", "entities", "story"}
 

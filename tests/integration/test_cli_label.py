@@ -19,7 +19,7 @@ import pytest
 from briefing.evaluate import load_rows
 from tests.faultserver import FaultServer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>{name}</title><link>https://example.com/</link><description>t</description>

@@ -27,7 +27,7 @@ import pytest
 
 from store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Local chips</title><link>http://example.org/</link>
 <item><title>Fab capacity expands</title><link>http://example.org/1</link><guid>g1</guid>

@@ -30,7 +30,7 @@ from core.demo import (
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def item_dates(path: Path) -> dict[str, datetime]:

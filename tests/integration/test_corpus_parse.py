@@ -20,7 +20,7 @@ from feeds.entries import ENTRY_KEYS
 from feeds.parse import FeedParseError, parse_feed
 
 _env = os.environ.get("CHIPWIRE_CORPUS")
-CORPUS = Path(_env) if _env else Path(__file__).resolve().parents[2] / "shared" / "realworld-feeds"
+CORPUS = Path(_env) if _env else Path(__file__).resolve().parents[3] / "shared" / "realworld-feeds"
 NOW = datetime(2025, 11, 28, 12, 0, tzinfo=timezone.utc)
 
 if not CORPUS.is_dir():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 WRITER = textwrap.dedent(
     """

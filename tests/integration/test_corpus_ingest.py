@@ -17,7 +17,7 @@ import pytest
 from tui.cli import main
 
 _env = os.environ.get("CHIPWIRE_CORPUS")
-CORPUS = Path(_env) if _env else Path(__file__).resolve().parents[2] / "shared" / "realworld-feeds"
+CORPUS = Path(_env) if _env else Path(__file__).resolve().parents[3] / "shared" / "realworld-feeds"
 if not CORPUS.is_dir():
     if _env:
         raise RuntimeError(f"CHIPWIRE_CORPUS={_env!r} is set but the directory does not exist")

@@ -18,7 +18,7 @@ from core.files import write_file
 from feeds.atomicfile import write_atomic
 from feeds.subscriptions import ConfigError, add_subscription, load_subscriptions, remove_subscription, update_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 FEEDS = '# my dotfiles copy\n[[feed]]\nurl = "https://a.example/rss"   # keep me\n'
 

@@ -12,7 +12,7 @@ import pytest
 from briefing.tagger import Tagger
 from briefing.themes import THEME_IDS, ThemeSet, load_builtin, load_themes, parse_themes, theme_file_text
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "themes.md"
+CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "themes.md"
 
 
 def test_builtin_has_the_contract_ids_in_order():

@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from digest_fixtures import NOW_ENV, seed_store
 from tui.cli import main
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 MD = MarkdownIt("commonmark").enable("table")
 
 

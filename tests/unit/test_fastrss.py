@@ -16,7 +16,7 @@ from feeds.fastrss import read_simple_rss
 from feeds.parse import _run_feedparser
 from feeds.sniff import decode_body, to_utf8_xml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _env = os.environ.get("CHIPWIRE_CORPUS")
 CORPUS = Path(_env) if _env else ROOT.parent / "shared" / "realworld-feeds"
 ENTRY_KEYS = ("title", "id", "link", "author", "summary", "published", "published_parsed", "updated",

@@ -93,7 +93,7 @@ def test_items_json_prints_links_for_every_item(tmp_path) -> None:
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     home = tmp_path / "home"
     home.mkdir()
     (home / "feeds.toml").write_text("# test home\n", encoding="utf-8")

@@ -28,7 +28,7 @@ from briefing.themes import load_builtin
 from digest_fixtures import DAY, NOW, all_items, hostile_items, plain_items, seed_store
 from store import Store
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = os.environ.get("CHIPWIRE_UPDATE_GOLDEN") == "1"
 VERSION = "9.9.9"
 MD = MarkdownIt("commonmark").enable("table")

@@ -41,7 +41,7 @@ def test_worker_initializer_turns_collection_back_on() -> None:
 
 def _in_fresh_process(probe: str) -> str:
     """Run ``probe`` in a new single-threaded interpreter (only there does a pool fork); its stdout."""
-    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1],
+    out = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[2],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     return out.stdout

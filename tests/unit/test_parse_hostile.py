@@ -18,7 +18,7 @@ import pytest
 
 from feeds.parse import FeedParseError, parse_feed
 
-HOSTILE = Path(__file__).parent / "feeds_hostile"
+HOSTILE = Path(__file__).resolve().parents[1] / "feeds_hostile"
 NOW = datetime(2025, 11, 28, 12, 0, tzinfo=timezone.utc)
 URL = "https://hostile.example/feed.xml"
 UNSAFE = re.compile(

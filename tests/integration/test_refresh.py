@@ -32,7 +32,7 @@ import core.refresh.parsing as parsing
 from core.refresh import RefreshReport, iso, refresh
 from core.settings import FetchConfig, Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Shortly after the fault server's feeds were "published": nothing is pruned, nothing is in the future.
 NOW = datetime.fromtimestamp(FEED_EPOCH, timezone.utc).replace(minute=0, second=0) + timedelta(hours=2)
 #: Long enough for a four-request redirect chain on a loaded 2-core machine while the server

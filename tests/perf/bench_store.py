@@ -1,6 +1,6 @@
 """Store benchmark: refresh and starring costs against archive size.
 
-Run: ``python -m store.bench [--items 50000] [--dir DIR]``. Importable: ``bench_store()`` returns
+Run: ``python tests/perf/bench_store.py [--items 50000] [--dir DIR]``. Importable: ``bench_store()`` returns
 the figures as a dict (the project benchmark calls it). Builds the archive directly through the
 Store (one commit per month), so building is not what is measured.
 """
@@ -14,9 +14,12 @@ import statistics
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
+import sys
 from pathlib import Path
 
-from ._store import Store
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout, like the other benches
+
+from store import Store  # noqa: E402
 
 THEMES = ["compute-bottleneck", "export-controls", "compliant-chips", "gray-market", "enforcement"]
 

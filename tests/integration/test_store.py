@@ -15,7 +15,7 @@ import pytest
 from store import SCHEMA_VERSION, Store, StoreError, StoreLocked, quarantine
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=timezone.utc)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def item(n: int | str, published: str = "2025-06-10T08:00:00Z", **extra) -> dict:

@@ -21,7 +21,7 @@ from tui.app import make_app
 from tui.screens.briefing import BriefingScreen
 from tui.widgets.story_list import StoryList
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def settle(pilot) -> None:

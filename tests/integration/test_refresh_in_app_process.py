@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_refresh_with_a_textual_like_stderr_and_threads_uses_the_pool(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ def dev_path() -> Path:
     env = os.environ.get("CHIPWIRE_TAGGING_DEV")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "shared" / "tagging" / "dev.jsonl"
+    return Path(__file__).resolve().parents[3] / "shared" / "tagging" / "dev.jsonl"
 
 
 def test_dev_set_f1_at_least_floor(capsys):
@@ -57,7 +57,7 @@ def test_evaluate_counts_exactly():
 # --------------------------------------------------------------------------------------------
 # The project's own held-out split and real-world reporting (issue 11's targets)
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HELDOUT = REPO / "tests" / "data" / "tagging" / "heldout.jsonl"
 
 #: Targets from the issue: micro-F1 0.85, no theme below 0.70, under 10 % of untagged items

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from feeds.opml import Dropped, read_opml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 OPML = """<?xml version="1.0" encoding="utf-8"?>
 <opml version="2.0"><head><title>mixed</title></head><body>

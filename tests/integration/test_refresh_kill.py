@@ -29,7 +29,7 @@ from store.home import HomePaths
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc (Linux)")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FEEDS = 100
 ITEMS = 20
 #: The FaultServer's feeds are dated just before this (inside the retention window).

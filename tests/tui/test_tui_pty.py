@@ -116,7 +116,7 @@ def _unread(text: str) -> int | None:
 
 @pytest.mark.slow
 def test_demo_runs_in_a_real_terminal(tmp_path: Path) -> None:
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
