@@ -51,6 +51,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Collection, Mapping
 
+from feeds.located import LocatedError
+
 __all__ = [
     "AppConfig",
     "ExportConfig",
@@ -76,15 +78,8 @@ GiB = 1024 * MiB
 DAY = 86400
 
 
-class SettingsError(Exception):
+class SettingsError(LocatedError):
     """A ``config.toml`` that cannot be used; ``str()`` is the one-line message for the CLI."""
-
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path} line {line}" if line else str(self.path)
-        super().__init__(f"{where}: {message}")
 
 
 # --------------------------------------------------------------------------- the model

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Iterable
 
 from feeds.clean import clean_line
+from feeds.located import LocatedError
 from feeds.subscriptions import Subscription, normalise_url, parse_interval, validate_url
 
 __all__ = ["OPML_MAX_BYTES", "Dropped", "OpmlError", "read_opml", "write_opml"]
@@ -54,15 +55,11 @@ _FALSE = ("false", "no", "0", "off")
 _MAX_INTERVAL = 366 * 86400
 
 
-class OpmlError(Exception):
+class OpmlError(LocatedError):
     """An OPML file that was refused or could not be read; ``str()`` names the file and reason."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path} line {line}" if line else str(self.path)
-        super().__init__(f"{where}: {message}")
+        super().__init__(path, line, message)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from feeds.located import LocatedError
+
 if TYPE_CHECKING:  # pragma: no cover - typing only; tomlkit is imported when a file is edited
     import tomlkit
     import tomlkit.items
@@ -66,18 +68,11 @@ FILE_HEADER = """\
 """
 
 
-class ConfigError(Exception):
+class ConfigError(LocatedError):
     """A subscriptions file that cannot be used, with the file and line to look at.
 
     ``str(error)`` is the whole one-line message the CLI prints after ``chipwire: error:``.
     """
-
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path} line {line}" if line else str(self.path)
-        super().__init__(f"{where}: {message}")
 
 
 class SubscriptionExists(ConfigError):
