@@ -84,3 +84,10 @@ def test_power_in_data_centre_units_is_frontier_appetite(tagger, title):
 
 def test_power_units_without_ai_infrastructure_are_not_frontier_appetite(tagger):
     assert "frontier-demand" not in ids(tagger, "Town's new 40 MW solar farm opens beside the river")
+
+
+def test_money_at_scale_for_ai_infrastructure_is_frontier_appetite(tagger):
+    assert "frontier-demand" in ids(
+        tagger, "Cloud group commits $45 billion to new AI data centres", "Contracts run for six years.")
+    # Billions alone, for something that is not compute, are not the appetite.
+    assert "frontier-demand" not in ids(tagger, "Retailer commits $45 billion to new stores", "Leases run for six years.")
