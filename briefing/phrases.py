@@ -239,9 +239,13 @@ def compile_phrases(phrases: Iterable[str]) -> re.Pattern[str]:
                 tokens = tokens[:-1]
             sequences.append(tokens)
     trie = _trie_regex(sequences)
-    branches = [trie + _ENDING] if trie else []
-    if raw:
-        branches.append(_gated(raw))
+    # Raw patterns first: they are written to match more than the phrases they start with
+    # ("american and chinese", "one million tpus"); tried after the trie, a plain phrase at the
+    # same position ("american") would hide them. A longer span loses nothing, since every
+    # phrase inside a matched span is still found (see Tagger.atoms_of).
+    branches = [_gated(raw)] if raw else []
+    if trie:
+        branches.append(trie + _ENDING)
     return re.compile(r"[^\w](" + "|".join(branches) + r")(?![\w])")
 
 

@@ -37,6 +37,7 @@ from briefing.phrases import (
     span_variants,
     text_key,
 )
+from briefing.clauses import blank_framing
 from briefing.themes import ThemeSet
 
 _MAX_EVIDENCE = 5
@@ -51,6 +52,8 @@ class _CompiledRule:
     weight: float
     #: Bits of the rule's groups (bit i = distinct group i); the rule fires when all are set.
     mask: int
+    #: Bit of the rule's ``unless`` group (0 if none): when set, the rule does not fire.
+    unless: int = 0
 
 
 @dataclass(frozen=True)
@@ -115,20 +118,27 @@ class Tagger:
         self.title_weight = themeset.title_weight
         expanded = {name: _expand(name, themeset.concepts) for name in themeset.concepts}
         group_bit: dict[frozenset[str], int] = {}
-        raw_themes: list[tuple[int, object, list[tuple[float, int]]]] = []
+
+        def bit_of(group: tuple[str, ...]) -> int:
+            keys: set[str] = set()
+            for term in group:
+                keys.update(expanded[term[1:]] if term.startswith("@") else (normalise_phrase(term),))
+            return group_bit.setdefault(frozenset(keys), 1 << len(group_bit))
+
+        raw_themes: list[tuple[int, object, list[tuple[float, int, int]]]] = []
         for index, theme in enumerate(themeset.themes):
             rules = []
             for rule in theme.rules:
                 mask = 0
                 for group in rule.groups:
-                    keys: set[str] = set()
-                    for term in group:
-                        keys.update(expanded[term[1:]] if term.startswith("@") else (normalise_phrase(term),))
-                    frozen = frozenset(keys)
-                    bit = group_bit.setdefault(frozen, 1 << len(group_bit))
-                    mask |= bit
-                rules.append((rule.weight, mask))
+                    mask |= bit_of(group)
+                unless = bit_of(rule.unless) if rule.unless else 0
+                rules.append((rule.weight, mask, unless))
             raw_themes.append((index, theme, rules))
+        # Genre markers (earnings, reviews, launches) in a title raise every threshold: such
+        # items quote the themes' words without being about them (see ThemeSet.genre_gate).
+        self._genre = bit_of(("@genre",)) if "genre" in themeset.concepts and themeset.genre_gate else 0
+        self._gate = themeset.genre_gate
         #: Atom (normalised phrase) -> bits of the groups that contain it.
         atom_groups: dict[str, int] = {}
         for keys, bit in group_bit.items():
@@ -138,7 +148,7 @@ class Tagger:
         self._atoms = sorted(atom_groups)
         themes: list[_CompiledTheme] = []
         for index, theme, rules in raw_themes:
-            compiled = tuple(_CompiledRule(weight, mask) for weight, mask in rules)
+            compiled = tuple(_CompiledRule(weight, mask, unless) for weight, mask, unless in rules)
             triggers = 0
             for rule in compiled:
                 if rule.weight > 0:
@@ -211,8 +221,8 @@ class Tagger:
         """
         find = self._pattern.findall
         get = self._span_masks.__getitem__
-        title_spans = find(PAD + _lower(title)) if title else []
-        summary_spans = find(PAD + _lower(summary)) if summary else []
+        title_spans = find(PAD + blank_framing(_lower(title))) if title else []
+        summary_spans = find(PAD + blank_framing(_lower(summary))) if summary else []
         in_title = reduce(or_, map(get, title_spans), 0)
         present = reduce(or_, map(get, summary_spans), in_title)
         return present, in_title, title_spans, summary_spans
@@ -233,15 +243,17 @@ class Tagger:
         get = self._span_masks.__getitem__
         title = title or ""
         summary = summary or ""
-        low_title = _lower(title)
-        low_summary = _lower(summary)
+        # Framing clauses ("despite US curbs", "amid ...") are blanked out: background is not
+        # the subject. Blanking keeps the length, so quotes still map to the original text.
+        low_title = blank_framing(_lower(title))
+        low_summary = blank_framing(_lower(summary))
         title_spans = find(PAD + low_title) if title else []
         summary_spans = find(PAD + low_summary) if summary else []
         in_title = reduce(or_, map(get, title_spans), 0)
         present = reduce(or_, map(get, summary_spans), in_title)
         if not present:
             return []
-        scored = self._score(present, in_title)
+        scored = self._score(present, in_title, self._gate if in_title & self._genre else 0.0)
         if not scored:
             return []
         scored.sort()  # (-score, theme index, evidence): best first, ties in theme order
@@ -351,7 +363,7 @@ def _build_scorer(themes: tuple[_CompiledTheme, ...], title_weight: float):
     Returns ``[(-score, theme index, evidence mask)]`` for themes at or above their threshold
     (negated so a plain sort puts the best first and breaks ties by theme order).
     """
-    lines = ["def score(present, in_title):", "    out = []"]
+    lines = ["def score(present, in_title, gate):", "    out = []"]
     for theme in themes:
         lines.append(f"    if present & {theme.triggers}:")
         lines.append("        s = 0.0")
@@ -361,11 +373,13 @@ def _build_scorer(themes: tuple[_CompiledTheme, ...], title_weight: float):
             single = m & (m - 1) == 0  # one group: a plain AND says it all
             fire = f"present & {m}" if single else f"present & {m} == {m}"
             boost = f"in_title & {m}" if single else f"in_title & {m} == {m}"
+            if rule.unless:
+                fire = f"({fire}) and not present & {rule.unless}"
             lines.append(f"        if {fire}:")
             lines.append(f"            s += {rule.weight * title_weight!r} if {boost} else {rule.weight!r}")
             if rule.weight > 0:
                 lines.append(f"            ev |= {m}")
-        lines.append(f"        if s >= {theme.threshold!r}:")
+        lines.append(f"        if s >= {theme.threshold!r} + gate:")
         lines.append(f"            out.append((-s, {theme.index}, ev))")
     lines.append("    return out")
     namespace: dict = {}

@@ -45,9 +45,9 @@ THEME_IDS: tuple[str, ...] = (
 )
 
 _TOP_KEYS = ("version", "analysis", "tagger", "concepts", "theme", "removed")
-_TAGGER_KEYS = ("threshold", "title_weight")
+_TAGGER_KEYS = ("threshold", "title_weight", "genre_gate")
 _THEME_KEYS = ("id", "title", "thesis", "watch", "rules", "threshold")
-_RULE_KEYS = ("weight", "any", "all")
+_RULE_KEYS = ("weight", "any", "all", "unless")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _CONCEPT_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -69,10 +69,14 @@ class Rule:
         weight: added to the theme's score when the rule fires (negative for context rules).
         groups: every group must have at least one matching term; a term is a phrase or an
             ``@concept`` reference, exactly as written in the file.
+        unless: terms that veto the rule when any of them occurs. This is how a word with
+            two senses is read by its context: "diverted" chips are smuggling unless the
+            item says they went to the owner's other teams.
     """
 
     weight: float
     groups: tuple[tuple[str, ...], ...]
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,9 @@ class ThemeSet:
     threshold: float = 3.0
     title_weight: float = 1.5
     removed: tuple[str, ...] = ()
+    #: Added to every theme's threshold when the title marks a genre that quotes the themes'
+    #: words without being about them (earnings, reviews, launches: the ``genre`` concept).
+    genre_gate: float = 0.0
 
     def by_id(self, theme_id: str) -> Theme | None:
         """The theme with this id, or ``None`` (e.g. an item tagged by a since-removed theme)."""
@@ -245,6 +252,9 @@ class _Validator:
                 self.fail(f"unknown key {key!r} in [tagger]{_suggest(key, _TAGGER_KEYS)}", key, key=True)
         threshold = self.number(tagger.get("threshold", 3.0), "threshold")
         title_weight = self.number(tagger.get("title_weight", 1.5), "title_weight")
+        genre_gate = self.number(tagger.get("genre_gate", 0.0), "genre_gate")
+        if genre_gate < 0:
+            self.fail("[tagger] genre_gate must not be negative", "genre_gate", key=True)
         if threshold <= 0:
             self.fail("[tagger] threshold must be positive", "threshold", key=True)
         concepts = self.concepts(doc.get("concepts", {}))
@@ -282,6 +292,7 @@ class _Validator:
             threshold=threshold,
             title_weight=title_weight,
             removed=tuple(removed),
+            genre_gate=genre_gate,
         )
 
     def number(self, value: Any, name: str, start: int = 1) -> float:
@@ -402,4 +413,10 @@ class _Validator:
                     groups.append((self.term(item, concepts, here),))
         if not groups:
             self.fail(f"{where}: needs 'any' or 'all'", "weight", here, key=True)
-        return Rule(weight=float(weight), groups=tuple(groups))
+        unless: tuple[str, ...] = ()
+        if "unless" in raw:
+            terms = raw["unless"]
+            if not isinstance(terms, list) or not terms:
+                self.fail(f"{where}: 'unless' must be a non-empty list of terms", "unless", here, key=True)
+            unless = tuple(self.term(t, concepts, here) for t in terms)
+        return Rule(weight=float(weight), groups=tuple(groups), unless=unless)

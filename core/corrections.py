@@ -64,7 +64,10 @@ def retagger(themes: "ThemeSet | Any", book: CorrectionBook) -> Callable[[dict],
 
     def retag(item: dict) -> dict | None:
         title, summary = item.get("title", ""), item.get("summary", "")
-        return retagged(item, tagger.tag(title, summary), extract_entities(title, summary), book)
+        # A theme inherited from the item's story survives until its own text earns one.
+        themes = tagger.tag(title, summary) or [
+            t for t in item.get("themes") or () if isinstance(t, dict) and t.get("source") == "story"]
+        return retagged(item, themes, extract_entities(title, summary), book)
 
     return retag
 

@@ -10,15 +10,14 @@ Every screen talks to the data through one :class:`Services` object instead of r
 - the expensive things (loading a month file, building a day's briefing) are cached here and
   invalidated in one place when flags change or a refresh lands.
 
-The view the screens show is a :class:`BriefingView`: plain dataclasses built from
-``briefing.model.build_briefing``, safe to hand across threads.
+The view the screens show is a :class:`~core.view.BriefingView` (see :mod:`core.view`),
+safe to hand across threads.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -30,10 +29,10 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from store import Store
     from core.settings import Settings
 
+from core.view import OTHER, BriefingView, ViewRequest, arrange  # noqa: F401 (re-exported for the screens)
+
 Clock = Callable[[], datetime]
 
-#: The pseudo theme id items without a theme are grouped under (matches store day counts).
-OTHER = "other"
 #: How many loaded day ranges stay cached; day switching back and forth is then instant.
 CACHE_RANGES = 8
 #: What a second refresh started while one runs is told (screens show it as a notice).
@@ -47,108 +46,6 @@ class RefreshBusy(RuntimeError):
 def utc_now() -> datetime:
     """The real clock, in UTC without microseconds (the store's resolution)."""
     return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-@dataclass(frozen=True)
-class ViewRequest:
-    """What the person asked to see; the screen owns one and replaces it on every change.
-
-    Attributes:
-        day: the day shown (UTC calendar day, like the store's day counts).
-        weekly: show the week (Monday to Sunday) containing ``day`` instead of the day.
-        unread_only: hide read items.
-        theme: show only this theme id (or ``"other"``); ``None`` for all.
-        query: the ``/`` filter text in the query language; "" for none.
-        show_hidden: also show items an ignore.toml rule hides (marked as hidden).
-    """
-
-    day: date
-    weekly: bool = False
-    unread_only: bool = False
-    theme: str | None = None
-    query: str = ""
-    show_hidden: bool = False
-
-    @property
-    def range(self) -> tuple[date, date]:
-        """The inclusive (start, end) days of this view."""
-        if not self.weekly:
-            return self.day, self.day
-        start = self.day - timedelta(days=self.day.weekday())
-        return start, start + timedelta(days=6)
-
-
-@dataclass
-class ViewStory:
-    """One row of the list: a story's lead item, the other sources and the lead's badges."""
-
-    lead: dict
-    others: list[dict]
-    theme: str
-    badges: list[str]
-
-
-@dataclass
-class ViewGroup:
-    """The stories filed under one theme heading (best theme of the lead)."""
-
-    theme: str
-    title: str
-    stories: list[ViewStory]
-
-
-@dataclass
-class ThemeSummary:
-    """A theme-column entry: counts for the view and the 30-day daily counts for its sparkline."""
-
-    id: str
-    title: str
-    count: int
-    spark: list[int]
-
-
-@dataclass
-class BriefingView:
-    """Everything the briefing screen paints, built off the event loop."""
-
-    request: ViewRequest
-    groups: list[ViewGroup]
-    themes: list[ThemeSummary]
-    total: int
-    unread: int
-    shown: int
-    day_total: int
-    last_refresh: str | None
-    demo: bool
-    query_error: str | None = None
-    items: dict[str, dict] = field(default_factory=dict)
-    #: Items in the view's range an ignore rule hides (counted whether shown or not).
-    hidden: int = 0
-    #: Item id -> name of the ignore rule hiding it (only ids of hidden items).
-    hidden_by: dict[str, str] = field(default_factory=dict)
-    #: The days searched when a ``/`` query names dates (``@2w``, ``@2026-11-01..``); else
-    #: None, and the view covers the request's day or week.
-    searched: tuple[date, date] | None = None
-    #: An archive search (a ``/`` query without dates): the days searched are everything stored.
-    archive: bool = False
-    #: False while an archive search is still reading older months (more matches may come).
-    complete: bool = True
-    #: The archive search stopped at ``core.search.LIMIT`` matches (the newest are shown).
-    limited: bool = False
-
-    @property
-    def span(self) -> tuple[date, date]:
-        """The inclusive days the view shows: the query's dates, or the day / week."""
-        return self.searched or self.request.range
-
-    def item_ids(self) -> list[str]:
-        """Every item id shown (leads and other sources), in list order."""
-        ids: list[str] = []
-        for group in self.groups:
-            for story in group.stories:
-                ids.append(story.lead["id"])
-                ids.extend(o["id"] for o in story.others)
-        return ids
 
 
 class Services:
@@ -357,6 +254,24 @@ class Services:
         except ValueError:
             return timezone.utc
 
+    def display_zone(self) -> "tzinfo":
+        """``[app] tz``: the zone the app shows item times in (local by default)."""
+        from core.zones import parse_zone
+
+        name = getattr(getattr(self.settings, "app", None), "tz", "local")
+        try:
+            return parse_zone(name)
+        except ValueError:
+            return timezone.utc
+
+    def unread_between(self, start: date, end: date) -> int:
+        """Unread items stored on the days ``start``..``end`` (the store's day counts; no item reads)."""
+        total = 0
+        for key, counts in self.day_counts().items():
+            if start.isoformat() <= key <= end.isoformat():
+                total += int(counts.get("unread", 0) or 0)
+        return total
+
     @staticmethod
     def searched_range(query: "Query | None", now: datetime) -> tuple[date, date] | None:
         """The days a ``/`` query's date tokens ask for, or None when it names none.
@@ -495,82 +410,9 @@ class Services:
         return self.arrange(request, items, start, end, query=query, query_error=query_error,
                              now=now, searched=searched)
 
-    def arrange(
-        self,
-        request: ViewRequest,
-        items: list[dict],
-        start: date,
-        end: date,
-        *,
-        query: "Query | None",
-        query_error: str | None,
-        now: datetime,
-        searched: tuple[date, date] | None,
-        order: str = "relevance",
-    ) -> BriefingView:
-        """Group ``items`` (those of ``start..end``) into the view the screen paints."""
-        from briefing.model import build_briefing, daily_counts
-
-        titles = self.theme_titles()
-        known = {t.id: t.title for t in self.themes.themes}
-        briefing = build_briefing(
-            items,
-            theme_titles=known,
-            start=start,
-            end=end,
-            query=query,
-            ignore=self.ignore_rules(),
-            show_hidden=request.show_hidden,
-            unread_only=request.unread_only,
-            theme_filter=request.theme,
-            now=now,
-            order=order,
-        )
-        groups = [
-            ViewGroup(
-                theme=group.theme or OTHER,
-                title=group.title,
-                stories=[
-                    ViewStory(lead=row.lead, others=list(row.others), theme=row.theme or OTHER, badges=list(row.badges))
-                    for row in group.rows
-                ],
-            )
-            for group in briefing.groups
-        ]
-        counts = self.day_counts()
-        sparks = daily_counts(counts, self.theme_ids + [OTHER], end, days=30)
-        per_theme: dict[str, int] = {}
-        for item in items:
-            tags = item.get("themes") or []
-            if not tags:
-                per_theme[OTHER] = per_theme.get(OTHER, 0) + 1
-            for tag in tags:
-                per_theme[tag["id"]] = per_theme.get(tag["id"], 0) + 1
-        summaries = [
-            ThemeSummary(theme_id, titles.get(theme_id, theme_id), per_theme.get(theme_id, 0), list(sparks.get(theme_id, [])))
-            for theme_id in self.theme_ids + [OTHER]
-        ]
-        view = BriefingView(
-            request=request,
-            groups=groups,
-            themes=summaries,
-            total=len(items),
-            unread=sum(1 for i in items if not i.get("read")),
-            shown=0,
-            day_total=len(items),
-            last_refresh=self.last_refresh(),
-            demo=self.demo,
-            query_error=query_error,
-            hidden=briefing.hidden,
-            hidden_by=dict(briefing.hidden_by),
-            searched=searched,
-        )
-        for group in groups:
-            for story in group.stories:
-                for item in (story.lead, *story.others):
-                    view.items[item["id"]] = item
-        view.shown = len(view.items)
-        return view
+    def arrange(self, request: ViewRequest, items: list[dict], start: date, end: date, **kwargs: Any) -> BriefingView:
+        """Group ``items`` into the view the screen paints (see :func:`core.view.arrange`)."""
+        return arrange(self, request, items, start, end, **kwargs)
 
     # -- full text ------------------------------------------------------------------------
 

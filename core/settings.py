@@ -24,6 +24,7 @@ Example::
     [app]
     auto_refresh = "30m"       # or 0 / "off"
     show_analysis = true
+    tz = "Asia/Taipei"         # item times in the app: an IANA zone, "local" (default) or "UTC"
 
     [export]
     tz = "Europe/Berlin"       # item times in digests: an IANA zone, "local" or "UTC" (default)
@@ -139,6 +140,8 @@ class AppConfig:
     """Seconds between automatic refreshes while the app is open; 0 (or "off") disables them."""
     show_analysis: bool = True
     """Show the analysis pane (the essay's thesis for the selected theme) at start."""
+    tz: str = "local"
+    """The zone item times are shown in (the header names it); days stay UTC days."""
 
 
 @dataclass(frozen=True)
@@ -334,7 +337,7 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], Callable[[Any], None] |
     },
     "store": {"retention_days": (_int, _limit("store", "retention_days"))},
     "hook": {"new_items": (_argv, None)},
-    "app": {"auto_refresh": (_auto_refresh, _limit("app", "auto_refresh")), "show_analysis": (_bool, None)},
+    "app": {"auto_refresh": (_auto_refresh, _limit("app", "auto_refresh")), "show_analysis": (_bool, None), "tz": (_zone, None)},
     "export": {"tz": (_zone, None)},
 }
 _SECTIONS = tuple(_SCHEMA) + ("keys",)

@@ -81,11 +81,14 @@ def make_entry(
     base: str | None,
     feed_url: str,
     now: datetime,
+    links: list[dict] | None = None,
 ) -> dict | None:
     """Assemble one entry dict, or None when it has no title, link, id or summary.
 
     ``title`` must already be plain text (HTML titles converted by the caller) and
     ``summary`` already cleaned; ``raw_id``, ``link`` and ``author`` are cleaned here.
+    ``links`` are the summary's numbered links (``[n]`` in its text), only set when there are
+    some: a record stored before links were kept then still compares equal to its refetch.
     Broken feeds nest empty ``<item/>`` elements; keeping them would store blank rows. An
     item with only a description is kept: RSS 0.92 allows it, and it carries real news.
     """
@@ -95,7 +98,7 @@ def make_entry(
     if not (title or abs_link or gid or summary):
         return None
     iso, estimated = normalise_published(published, now)
-    return {
+    entry = {
         "id": derive_id(gid, abs_link, feed_url, title, summary),
         "title": title,
         "link": abs_link,
@@ -105,3 +108,6 @@ def make_entry(
         "published": iso,
         "published_estimated": estimated,
     }
+    if links:
+        entry["links"] = links
+    return entry

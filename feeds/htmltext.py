@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Callable
 
-__all__ = ["html_to_plain"]
+__all__ = ["html_to_plain", "html_to_plain_links"]
+
+LINK_TEXT_MAX = 200
+"""A link's text in the link list is a label, not an article: longer anchors are cut."""
+LINKS_MAX = 200
+"""More numbered links than this in one summary is link spam; the rest stay plain text."""
 
 INPUT_FACTOR = 10
 """Markup is rarely more than ~5x the text it carries; cut inputs at 10x the output cap so
@@ -89,9 +95,17 @@ class _TextExtractor(HTMLParser):
     """Collects text chunks and breaks; whitespace around breaks is trimmed as they are added,
     so joining needs no regex pass over the result."""
 
-    def __init__(self, max_chars: int) -> None:
+    def __init__(self, max_chars: int, resolve: "Callable[[str], str | None] | None" = None) -> None:
         super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
+        #: Turns an href into an openable absolute URL, or None (hostile or unusable); when
+        #: None itself, links are not collected at all (titles, authors).
+        self.resolve = resolve
+        #: Numbered links in order of first appearance: (text, url).
+        self.links: list[tuple[str, str]] = []
+        self._link_number: dict[str, int] = {}
+        #: The open ``<a>``: its URL and the chunk index where its text starts.
+        self._anchor: tuple[str, int] | None = None
         self.size = 0
         self.max_chars = max_chars
         self.skip_depth = 0
@@ -124,6 +138,8 @@ class _TextExtractor(HTMLParser):
             return
         if tag == "pre":
             self.pre_depth += 1
+        if tag == "a" and self.resolve is not None:
+            self._open_anchor(attrs)
         if tag in _BLOCK:
             self._break(_PARA)
         elif tag == "li":
@@ -150,10 +166,46 @@ class _TextExtractor(HTMLParser):
             return
         if tag == "pre" and self.pre_depth:
             self.pre_depth -= 1
+        if tag == "a":
+            self._close_anchor()
         if tag in _BLOCK:
             self._break(_PARA)
         elif tag in ("li", "tr", "dd", "dt"):
             self._break(_LINEBRK)
+
+    def _open_anchor(self, attrs: list[tuple[str, str | None]]) -> None:
+        """Remember where an ``<a href>`` with an openable URL starts (an open one ends first)."""
+        self._close_anchor()
+        href = next((value for name, value in attrs if name == "href" and value), None)
+        url = self.resolve(href) if href and self.resolve is not None else None
+        if url:
+            self._anchor = (url, len(self.chunks))
+
+    def _close_anchor(self) -> None:
+        """End the open anchor: number its URL (once per URL) and put ``[n]`` after its text.
+
+        An anchor without text (an image link) gets no number: there is nothing to point at.
+        """
+        if self._anchor is None:
+            return
+        url, start = self._anchor
+        self._anchor = None
+        text = " ".join("".join(c for c in self.chunks[start:] if type(c) is not _Break).split())
+        if not text or self.size > self.max_chars:
+            return
+        number = self._link_number.get(url)
+        if number is None:
+            if len(self.links) >= LINKS_MAX:
+                return
+            self.links.append((text[:LINK_TEXT_MAX], url))
+            number = self._link_number[url] = len(self.links)
+        marker = f" [{number}]"
+        if type(self.chunks[-1]) is _Break:  # the anchor held a block: mark the text, not the gap
+            self.chunks.insert(len(self.chunks) - 1, marker)
+        else:
+            self.chunks.append(marker)
+        self.size += len(marker)
+        self.line_start = False
 
     def handle_data(self, data: str) -> None:
         if self.skip_depth or self.size > self.max_chars:
@@ -227,13 +279,38 @@ def html_to_plain(html: str, *, max_chars: int) -> str:
     return _parse_general(html, max_chars)
 
 
-def _parse_general(html: str, max_chars: int) -> str:
+def html_to_plain_links(html: str, *, max_chars: int,
+                        resolve: Callable[[str], str | None]) -> tuple[str, list[tuple[str, str]]]:
+    """Like :func:`html_to_plain`, but links are kept: each anchor's text is followed by ``[n]``
+    and the n-th ``(text, url)`` pair is returned alongside.
+
+    ``resolve`` turns an href into an absolute URL that may be opened, or None: hrefs it refuses
+    (``javascript:``, ``data:``, junk) get no number, their text stays as plain text.
+    """
+    limit = max(max_chars * INPUT_FACTOR, INPUT_FLOOR)
+    if len(html) > limit:
+        html = html[:limit]
+    html = html.replace("\x00", "")
+    simple = _simple_markup(html, max_chars)  # bare tags carry no href: nothing to number
+    if simple is not None:
+        return simple, []
+    parser = _parse(html, max_chars, resolve)
+    return "".join(parser.chunks).strip(), parser.links
+
+
+def _parse(html: str, max_chars: int, resolve: Callable[[str], str | None] | None) -> _TextExtractor:
     """html.parser over any markup (comments dropped, dangling "<" escaped first)."""
     html = _DANGLING_LT.sub("&lt;", _drop_comments(html))
-    parser = _TextExtractor(max_chars)
+    parser = _TextExtractor(max_chars, resolve)
     try:
         parser.feed(html)
         parser.close()
     except (AssertionError, ValueError):  # html.parser's own errors on pathological input
         pass
-    return "".join(parser.chunks).strip()
+    parser._close_anchor()  # an <a> left open at the end still ends there
+    return parser
+
+
+def _parse_general(html: str, max_chars: int) -> str:
+    """The text of any markup, links not collected."""
+    return "".join(_parse(html, max_chars, None).chunks).strip()

@@ -18,7 +18,7 @@ from feeds.clean import (
     TITLE_MAX,
     clean_line,
     clean_text,
-    html_to_text,
+    html_to_text_links,
     safe_link,
 )
 from feeds.entries import make_entry
@@ -79,16 +79,17 @@ def _author(item: dict, feed: dict) -> str:
     return ""
 
 
-def _summary(item: dict) -> str:
-    """The longest of ``content_html``, ``content_text`` and ``summary``, as plain text."""
+def _summary(item: dict, base: str) -> tuple[str, list[dict]]:
+    """The longest of ``content_html``, ``content_text`` and ``summary``, as plain text, with
+    the links of HTML content numbered."""
     best, is_html = "", False
     for key, key_is_html in (("content_html", True), ("content_text", False), ("summary", False)):
         value = _str(item.get(key))
         if len(value) > len(best):
             best, is_html = value, key_is_html
     if is_html:
-        return html_to_text(best, SUMMARY_MAX)
-    return clean_text(best, SUMMARY_MAX)
+        return html_to_text_links(best, SUMMARY_MAX, base)
+    return clean_text(best, SUMMARY_MAX), []
 
 
 def _title(value: Any) -> str:
@@ -126,11 +127,14 @@ def parse_json_feed(text: str, *, url: str, now: datetime) -> ParsedFeed:
         published = _parse_date(item.get("date_published")) or _parse_date(
             item.get("date_modified")
         )
+        page, page_ok = safe_link(_str(item.get("url")) or _str(item.get("external_url")), base)
+        summary, links = _summary(item, page if page_ok else base)
         entry = make_entry(
             raw_id=_str(item.get("id")),
             title=_title(item.get("title")),
             link=_str(item.get("url")) or _str(item.get("external_url")),
-            summary=_summary(item),
+            summary=summary,
+            links=links,
             author=_author(item, obj),
             published=published,
             base=base,

@@ -31,6 +31,7 @@ from feeds.clean import (
     clean_line,
     clean_text,
     html_to_text,
+    html_to_text_links,
     safe_link,
 )
 from feeds.entries import make_entry
@@ -213,8 +214,9 @@ def _text_of(obj: Mapping[str, Any], key: str, max_len: int, *, line: bool) -> s
     return clean_line(value, max_len) if line else clean_text(value, max_len)
 
 
-def _summary(raw: Mapping[str, Any]) -> str:
-    """The longer of ``content`` (content:encoded, Atom content) and ``summary``, as text."""
+def _summary(raw: Mapping[str, Any], base: str) -> tuple[str, list[dict]]:
+    """The longer of ``content`` (content:encoded, Atom content) and ``summary``, as text,
+    with its links numbered (relative hrefs resolved against ``base``)."""
     best_value, best_type = "", "text/plain"
     for part in _get(raw, "content") or []:
         value = _get(part, "value") or ""
@@ -225,10 +227,10 @@ def _summary(raw: Mapping[str, Any]) -> str:
         best_value = summary
         best_type = _get(_get(raw, "summary_detail") or {}, "type") or "text/html"
     if not best_value:
-        return ""
+        return "", []
     if best_type in _HTML_TYPES:
-        return html_to_text(best_value, SUMMARY_MAX)
-    return clean_text(best_value, SUMMARY_MAX)
+        return html_to_text_links(best_value, SUMMARY_MAX, base)
+    return clean_text(best_value, SUMMARY_MAX), []
 
 
 def _published(raw: Mapping[str, Any]) -> datetime | None:
@@ -306,6 +308,14 @@ def _fallback_date(value: str) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+def _link_base(link: str | None, base: str) -> str:
+    """What relative hrefs in an entry's content resolve against: the entry's own web page
+    when it has one (content is written for that page), else the feed's base. A feed read
+    from a local file still gets openable links when its items live on the web."""
+    absolute, openable = safe_link(link, base)
+    return absolute if openable else base
+
+
 def _entry(raw: Mapping[str, Any], *, base: str, url: str, now: datetime) -> dict | None:
     """Normalise one feedparser entry (None if it has no title, link or id)."""
     title = _get(raw, "title")
@@ -313,11 +323,14 @@ def _entry(raw: Mapping[str, Any], *, base: str, url: str, now: datetime) -> dic
         title = _text_of(raw, "title", TITLE_MAX, line=True)
     else:
         title = ""
+    link = _get(raw, "link") if isinstance(_get(raw, "link"), str) else None
+    summary, links = _summary(raw, _link_base(link, base))
     return make_entry(
         raw_id=_get(raw, "id") if isinstance(_get(raw, "id"), str) else None,
         title=title,
-        link=_get(raw, "link") if isinstance(_get(raw, "link"), str) else None,
-        summary=_summary(raw),
+        link=link,
+        summary=summary,
+        links=links,
         author=_get(raw, "author") if isinstance(_get(raw, "author"), str) else None,
         published=_published(raw),
         base=base,

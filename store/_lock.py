@@ -2,6 +2,19 @@
 
 Why flock: the kernel drops it when the holder dies (even on SIGKILL), so there is no stale lock
 to clean up; the pid written into the file is only there to tell the user who holds it.
+
+Why flock still needs care around fork: a flock belongs to the *open file description*, and a
+forked child shares the parent's descriptions, so a child that keeps its copy of the fd keeps
+the lock alive after the parent dies (a refresh killed by SIGKILL/SIGTERM left its parse workers
+holding the store locked for good). OFD locks (``F_OFD_SETLK``) are bound to the description
+in the same way, so they do not help. POSIX record locks (``F_SETLK``) are not inherited, but
+the kernel drops them when the process closes *any* fd of the file (reading the holder's pid
+would release our own lock) and they are per process, not re-entrant per description. So the
+store keeps flock and closes the lock fd in every forked child, at once, with
+``os.register_at_fork(after_in_child=...)``: the child never holds the lock, whatever forked
+it (multiprocessing's fork context, ``os.fork``). Only ``close`` there, never ``LOCK_UN``: an
+unlock through the shared description would release the parent's lock too. Exec'd children
+(the hook, forkserver/spawn workers) never see the fd: ``os.open`` makes it close-on-exec.
 """
 
 from __future__ import annotations
@@ -9,11 +22,32 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ._errors import StoreLocked
+
+
+#: Every lock of this process, so a forked child can drop their fds (see the module docstring).
+_LIVE_LOCKS: "weakref.WeakSet[WriterLock]" = weakref.WeakSet()
+
+
+def _forget_locks_in_child() -> None:
+    """Runs in a freshly forked child: close (never unlock) the fd of every lock the parent held."""
+    for lock in list(_LIVE_LOCKS):
+        fd, lock._fd, lock._depth = lock._fd, None, 0
+        lock._guard = threading.Lock()  # the parent's guard may have been held by another thread
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_in_child)
 
 
 class WriterLock:
@@ -30,6 +64,7 @@ class WriterLock:
         self._guard = threading.Lock()
         self._fd: int | None = None
         self._depth = 0
+        _LIVE_LOCKS.add(self)
 
     @property
     def held(self) -> bool:
@@ -115,14 +150,68 @@ def _acquire_fd(path: Path, timeout: float) -> int:
 
 
 def _locked(path: Path) -> StoreLocked:
+    """StoreLocked naming a holder that is alive, or saying the recorded one is not."""
     pid = _read_pid_at(path)
-    who = f"pid {pid}" if pid else "an unknown pid"
+    holders = [h for h in _holders_of(path) if h != os.getpid()]
+    if pid and _alive(pid):
+        who = f"pid {pid}"
+    elif holders:
+        who = f"pid {holders[0]}" + (f" (the lock file names pid {pid}, which is not running)" if pid else "")
+        pid = holders[0]
+    elif pid:
+        who = f"pid {pid} is named in the lock file but is not running; no live holder was found"
+    else:
+        who = "an unknown pid"
     return StoreLocked(
         path,
         f"the store is being written by another chipwire process ({who}). Wait for it to finish "
         "(e.g. a refresh) and try again; the lock frees itself when that process exits.",
         pid,
     )
+
+
+def _alive(pid: int) -> bool:
+    """Is a process with this pid running (a zombie counts as gone)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except OSError:
+        return True
+
+
+def _holders_of(path: Path) -> list[int]:
+    """Pids that have ``path`` open, from ``/proc/*/fd`` (Linux; only processes we may inspect)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    try:
+        target = os.path.realpath(path)
+    except OSError:
+        return []
+    found: list[int] = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fds = list((entry / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) == target:
+                    found.append(int(entry.name))
+                    break
+            except OSError:
+                continue
+    return sorted(found)
 
 
 def _read_pid_at(path: Path) -> int | None:

@@ -335,6 +335,17 @@ class Store(CorrectionsFile, DiskCache):
         with self._mutex:
             self._pending_meta[key] = copied
 
+    def release_caches(self) -> None:
+        """Forget the parsed month files kept in memory; later reads load them from disk again.
+
+        Why: a refresh of a big list commits in batches, and every month it wrote stayed parsed
+        here (up to two years of them), so its peak memory grew with the list. Releasing after
+        each batch bounds it. Buffered, uncommitted changes are untouched (nothing is lost).
+        """
+        with self._mutex:
+            if not self._has_pending():
+                self._months.clear()
+
     def commit(self) -> None:
         """Write everything buffered: one atomic write per touched file, under the writer lock.
 

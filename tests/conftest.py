@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from faultserver import FaultServer
+
+# The app shows times in the local zone by default: pin it, so snapshots and Pilot tests read
+# the same on every machine. Tests of other zones name them in [app] tz.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 
 @pytest.fixture

@@ -29,7 +29,10 @@ ITEM = """<item><title>{title}</title><link>https://example.com/{guid}</link><gu
 <pubDate>{date}</pubDate><description>{summary}</description></item>"""
 
 CASE = "Broker charged with smuggling accelerator boards to a Penang shell company"
-CASE_TEXT = "Prosecutors said the export controls were evaded using falsified end-user papers."
+# The tagger reads the tightened rules as rule news (export-controls); the person disagrees.
+# (A bare mention of the controls in a smuggling case no longer tags export-controls at all.)
+CASE_TEXT = ("Prosecutors said falsified end-user papers were used, a year after Washington tightened "
+             "export controls on accelerator boards.")
 OTHER = "Foundry opens second packaging line in Arizona"
 
 

@@ -86,7 +86,12 @@ def test_corpus_file(rec: dict) -> None:
     assert feed.kind == want_kind
     assert not UNSAFE.search(feed.title)
     for e in feed.entries:
-        assert tuple(e) == ENTRY_KEYS
+        # ``links`` follows the contract keys, only when the summary has links.
+        assert tuple(e) == ENTRY_KEYS + (("links",) if "links" in e else ())
+        for number, link in enumerate(e.get("links", []), start=1):
+            assert f"[{number}]" in e["summary"]
+            assert link["url"].startswith(("http://", "https://")), link["url"][:80]
+            assert not UNSAFE.search(link["text"]) and not UNSAFE.search(link["url"])
         assert e["title"] or e["link"] or e["id"] or e["summary"]
         assert e["id"]
         assert ISO.match(e["published"])

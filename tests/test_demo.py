@@ -282,3 +282,25 @@ def test_demo_home_refreshes_cleanly_through_the_cli(tmp_path: Path, monkeypatch
             pytest.skip(f"pipeline incomplete: {exc.name} is missing")
         raise
     assert code == 0, capsys.readouterr()
+
+
+def test_demo_follow_up_of_a_case_inherits_the_story_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The week-in-review of the sample smuggling case names no chip, so the tagger alone
+    leaves it untagged; a refresh files it with the case's earlier reports, saying why."""
+    import json
+
+    from tui.cli import main
+
+    prepare_demo_home(tmp_path, today=date(2030, 6, 15))
+    monkeypatch.setenv("CHIPWIRE_NOW", "2030-06-15T20:00:00Z")
+    monkeypatch.delenv("CHIPWIRE_CONFIG", raising=False)
+    assert main(["--home", str(tmp_path), "refresh"]) == 0
+    capsys.readouterr()
+    assert main(["--home", str(tmp_path), "items", "--search", "Week in review", "--limit", "500", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    rows = rows if isinstance(rows, list) else rows["items"]
+    (review,) = [r for r in rows if r["title"].startswith("Week in review: Harbor Peak")]
+    by_id = {t["id"]: t for t in review["themes"]}
+    assert {"gray-market", "enforcement"} <= set(by_id)
+    assert by_id["gray-market"]["source"] == "story"
+    assert by_id["gray-market"]["evidence"][0].startswith('same story as "')

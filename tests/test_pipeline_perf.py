@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.refresh import _init_worker, _no_cyclic_gc
+from core.refresh.parsing import _init_worker, _no_cyclic_gc
 
 
 def test_gc_pause_restores_what_it_found() -> None:
@@ -52,7 +52,7 @@ def test_forked_workers_inherit_the_parents_tagger() -> None:
     Run in a fresh single-threaded process: only there does the pool fork. Object ids survive a
     fork, so a worker that built its own tagger would report another one."""
     probe = (
-        "import core.refresh as P\n"
+        "import core.refresh.parsing as P\n"
         "from briefing.entities import builtin_table\n"
         "def ids(_):\n"
         "    return id(P._TAGGER), id(builtin_table())\n"
@@ -95,7 +95,7 @@ def test_a_standby_worker_builds_its_own_tagger_and_only_where_fork_is_safe() ->
     no standby pool (fork is unsafe there)."""
     probe = (
         "import threading, time\n"
-        "import core.refresh as P\n"
+        "import core.refresh.parsing as P\n"
         "def has_tagger(_):\n"  # without asking for one: the worker's own background build
         "    for _ in range(200):\n"
         "        if P._TAGGER is not None:\n"

@@ -28,6 +28,7 @@ from feeds.subscriptions import Subscription, save_subscriptions
 from store import Store, StoreLocked
 from store.home import HomePaths
 import core.refresh as pipeline
+import core.refresh.parsing as parsing
 from core.refresh import RefreshReport, iso, refresh
 from core.settings import FetchConfig, Settings
 
@@ -269,13 +270,13 @@ def test_conditional_get_304_writes_no_items_file(tmp_path: Path, faultserver: F
     assert before
 
     parsed: list[str] = []
-    real = pipeline.parse_and_tag
+    real = parsing.parse_and_tag
 
     def spy(body, url, *args):  # type: ignore[no-untyped-def]
         parsed.append(url)
         return real(body, url, *args)
 
-    monkeypatch.setattr(pipeline, "parse_and_tag", spy)
+    monkeypatch.setattr(parsing, "parse_and_tag", spy)
     faultserver.clear_log()
     later = NOW + timedelta(hours=1)
     second = refresh(paths, settings=fast_settings(), now=later, force=True)
@@ -322,8 +323,8 @@ def test_same_body_without_validators_is_unchanged_and_not_parsed(tmp_path: Path
     before = items_files(paths)
 
     parsed: list[str] = []
-    real = pipeline.parse_and_tag
-    monkeypatch.setattr(pipeline, "parse_and_tag", lambda body, u, *a: parsed.append(u) or real(body, u, *a))
+    real = parsing.parse_and_tag
+    monkeypatch.setattr(parsing, "parse_and_tag", lambda body, u, *a: parsed.append(u) or real(body, u, *a))
     faultserver.clear_log()
     report = refresh(paths, settings=fast_settings(), now=NOW + timedelta(minutes=5), force=True)
     (o,) = report.outcomes
@@ -492,7 +493,7 @@ def test_changed_feeds_are_parsed_while_others_still_download(tmp_path: Path, fa
     faultserver.slow_seconds = 0.6  # the other feed answers later (within the 1 s read timeout)
 
     events: list[tuple[str, str]] = []
-    real_parse, real_fetch_all = pipeline._parse_job, feeds.fetch.fetch_all
+    real_parse, real_fetch_all = parsing._parse_job, feeds.fetch.fetch_all
 
     def parse(job: tuple) -> tuple:
         out = real_parse(job)
@@ -504,7 +505,7 @@ def test_changed_feeds_are_parsed_while_others_still_download(tmp_path: Path, fa
         events.append(("fetched", threading.current_thread().name))
         return out
 
-    monkeypatch.setattr(pipeline, "_parse_job", parse)
+    monkeypatch.setattr(parsing, "_parse_job", parse)
     monkeypatch.setattr(feeds.fetch, "fetch_all", fetch_all)
     report = refresh(paths, settings=fast_settings(), now=NOW)
     assert [(o.url, o.status) for o in report.outcomes][0] == (changed, "ok")
@@ -543,7 +544,7 @@ def test_a_pool_that_cannot_start_falls_back_to_inline(tmp_path: Path, faultserv
             raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoProcesses)
-    monkeypatch.setattr(pipeline, "POOL_MIN_BODIES", 2)
+    monkeypatch.setattr(parsing, "POOL_MIN_BODIES", 2)
     faultserver.items = 3
     urls = [faultserver.feed_url(i) for i in (20, 21)]
     paths = make_home(tmp_path, [Subscription(u) for u in urls])
@@ -558,7 +559,7 @@ def test_a_body_that_kills_its_worker_fails_alone(tmp_path: Path, faultserver: F
     """A worker dying mid-parse breaks the pool and every queued job; only the culprit fails."""
     import multiprocessing
 
-    real = pipeline.parse_and_tag
+    real = parsing.parse_and_tag
 
     def fatal_for_poison(body, url, *args):  # type: ignore[no-untyped-def]
         if "poison" in url:
@@ -566,9 +567,9 @@ def test_a_body_that_kills_its_worker_fails_alone(tmp_path: Path, faultserver: F
         return real(body, url, *args)
 
     # Forked workers inherit this process's patched module (forkserver would import a clean one).
-    monkeypatch.setattr(pipeline, "_pool_context", lambda: multiprocessing.get_context("fork"))
-    monkeypatch.setattr(pipeline, "parse_and_tag", fatal_for_poison)
-    monkeypatch.setattr(pipeline, "POOL_MIN_BODIES", 2)
+    monkeypatch.setattr(parsing, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(parsing, "parse_and_tag", fatal_for_poison)
+    monkeypatch.setattr(parsing, "POOL_MIN_BODIES", 2)
     faultserver.items = 3
     good = [faultserver.feed_url(i) for i in (30, 31, 32)]
     poison = faultserver.register_feed("/poison.xml", rss([("x1", "Nvidia H20")]))

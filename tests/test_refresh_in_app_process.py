@@ -32,17 +32,18 @@ def test_refresh_with_a_textual_like_stderr_and_threads_uses_the_pool(tmp_path: 
         sys.stderr = Capture()
 
         import core.refresh as pipeline
+        import core.refresh.parsing as parsing
         from feeds.subscriptions import Subscription, save_subscriptions
         from store.home import HomePaths
         from core.settings import Settings
 
         used = []
-        real = pipeline._start_pool
+        real = parsing._start_pool
         def spy(workers, themes_file):
             pool, warm = real(workers, themes_file)
             used.append(pool is not None)
             return pool, warm
-        pipeline._start_pool = spy
+        parsing._start_pool = spy
 
         paths = HomePaths(Path({str(tmp_path / "home")!r}))
         paths.ensure()

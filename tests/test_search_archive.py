@@ -46,7 +46,7 @@ def test_a_query_without_dates_streams_every_month_newest_first(services: Servic
     first, final = views[0], views[-1]
     assert first.shown and first.shown < final.shown
     assert final.shown == 30 and all(v.archive for v in views)
-    published = [s.lead["published"] for g in final.groups for s in g.stories]
+    published = [s.lead["published"] for g in final.groups for s in g.rows]
     assert published == sorted(published, reverse=True)
     assert min(published)[:7] == "2025-06"
     assert final.span[1] == date(2025, 11, 25)  # the newest stored day (60th item: 25 Nov)

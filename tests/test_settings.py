@@ -70,6 +70,7 @@ def test_missing_file_is_defaults(tmp_path: Path) -> None:
     assert settings.hook.new_items == ()
     assert settings.app == AppConfig(auto_refresh=0, show_analysis=True)
     assert settings.export.tz == "UTC"
+    assert settings.app.tz == "local"  # the app shows times in the local zone unless told
     assert dict(settings.keys) == {}
     assert not (tmp_path / "config.toml").exists()  # loading never creates it
 
@@ -128,6 +129,7 @@ def test_dotted_keys_at_top_level(tmp_path: Path) -> None:
         ("[hook]\nnew_items = [\"\"]\n", 2, ("empty",)),
         ("[app]\nauto_refresh = \"10s\"\n", 2, ("under a minute",)),
         ("[app]\nshow_analysis = \"yes\"\n", 2, ("true or false",)),
+        ("[app]\ntz = \"Asia/Taipai\"\n", 2, ("[app] tz", "unknown time zone", "Asia/Taipei")),
         ("[export]\ntz = \"Europe/Berln\"\n", 2, ("[export] tz", "unknown time zone", "Europe/Berlin")),
         ("[export]\ntz = 5\n", 2, ("[export] tz", "zone name")),
         ("[keys]\nstra = \"x\"\n", 2, ("unknown binding id 'stra'", "did you mean 'star'")),

@@ -1,7 +1,8 @@
 """The command palette provider: every key action by name, plus go-to-date and export range.
 
 Habit 9: anything a key does can also be found by typing its name in ctrl+p. Commands act on
-the briefing screen; when another screen is on top they are not offered.
+the briefing screen, which declares this provider in its ``COMMANDS``; when another screen is on
+top they are not offered.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ ACTION_NAMES: dict[str, str] = {
     "toggle_read": "Mark item read / unread",
     "mark_all_read": "Mark everything in view read",
     "open_link": "Open link in browser",
+    "next_unread": "Open next unread item",
+    "prev_unread": "Open previous unread item",
+    "pick_link": "Open a numbered link of the item…",
+    "toggle_order": "Sort stories: relevance / newest",
     "copy_link": "Copy link",
     "full_text": "Fetch the full text of the item",
     "refresh": "Refresh feeds",
@@ -55,10 +60,13 @@ class ChipwireCommands(Provider):
     """Commands for the briefing screen."""
 
     def _screen(self) -> Any | None:
-        from tui.screens.briefing import BriefingScreen
+        """The briefing screen the palette was opened on (only that screen declares this provider).
 
+        Duck-typed rather than ``isinstance``: importing the screen here would close the
+        app -> commands -> screen circle that the screen's own ``COMMANDS`` broke.
+        """
         screen = self.screen
-        return screen if isinstance(screen, BriefingScreen) else None
+        return screen if hasattr(screen, "goto_day") and hasattr(screen, "services") else None
 
     def _commands(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
         screen = self._screen()

@@ -31,6 +31,9 @@ class KeySpec:
         action: the action the key runs (on the screen or app that holds it).
         description: the short label the Footer and help show.
         show: whether the Footer shows it (the rest are in help and the palette).
+        wide: also shown in the briefing's footer when the terminal is at least
+            ``tui.widgets.briefing_footer.WIDE_FOOTER`` columns wide (the everyday keys that
+            do not fit at 80 columns).
         scope: ``"app"`` for bindings that work on every screen, ``"briefing"`` for the home
             screen, ``"feeds"``, ``"help"``, ``"welcome"`` for those screens and ``"picker"``
             for the small pick-a-theme dialog. Only app and briefing actions go in the
@@ -43,6 +46,7 @@ class KeySpec:
     description: str
     show: bool = False
     scope: str = "briefing"
+    wide: bool = False
 
 
 #: Every binding of the app, in the order the help screen lists them.
@@ -56,6 +60,8 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("open", "enter", "open", "Open", show=True),
     KeySpec("expand", "space,l", "expand", "Expand story"),
     KeySpec("back", "escape", "back", "Back"),
+    KeySpec("next-unread", "n", "next_unread", "Next unread", wide=True),
+    KeySpec("prev-unread", "N", "prev_unread", "Prev unread"),
     KeySpec("prev-day", "left_square_bracket", "prev_day", "Prev day", show=True),
     KeySpec("next-day", "right_square_bracket", "next_day", "Next day", show=True),
     KeySpec("theme", "t", "pick_theme", "Theme", show=True),
@@ -64,21 +70,27 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("theme-add", "plus", "add_theme", "Add theme"),
     KeySpec("theme-confirm", "equals_sign", "confirm_theme", "Confirm theme"),
     KeySpec("search", "slash", "search", "Search", show=True),
-    KeySpec("unread", "u", "toggle_unread", "Unread"),
+    KeySpec("unread", "u", "toggle_unread", "Unread", wide=True),
     KeySpec("star", "s", "toggle_star", "Star", show=True),
-    KeySpec("read", "m", "toggle_read", "Read"),
+    KeySpec("read", "m", "toggle_read", "Read", wide=True),
     KeySpec("read-all", "A", "mark_all_read", "All read"),
-    KeySpec("open-link", "o", "open_link", "Browser"),
+    KeySpec("open-link", "o", "open_link", "Browser", wide=True),
+    *(KeySpec(f"link-{n}", str(n), f"open_numbered_link({n})", f"Open link {n} of the item") for n in range(1, 10)),
+    KeySpec("link-number", "L", "pick_link", "Open link number…"),
+    KeySpec("sort", "O", "toggle_order", "Sort", wide=True),
     KeySpec("copy-link", "c", "copy_link", "Copy link"),
     KeySpec("full-text", "F", "full_text", "Full text"),
     KeySpec("refresh", "r", "refresh", "Refresh", show=True),
-    KeySpec("export", "e", "export", "Export"),
+    KeySpec("export", "e", "export", "Export", wide=True),
     KeySpec("analysis", "a", "toggle_analysis", "Analysis"),
     KeySpec("weekly", "w", "toggle_weekly", "Week"),
     KeySpec("hidden", "H", "toggle_hidden", "Hidden"),
-    KeySpec("feeds", "f", "app.feeds", "Feeds", scope="app"),
+    KeySpec("feeds", "f", "app.feeds", "Feeds", scope="app", wide=True),
     KeySpec("help", "question_mark", "app.help", "Help", show=True, scope="app"),
     KeySpec("quit", "q", "app.quit", "Quit", show=True, scope="app"),
+    # The item pane ("reader") once focused: it pages like a pager; j/k/g/G are the screen's.
+    KeySpec("reader-page-down", "space,pagedown", "page_down", "Page down", scope="reader"),
+    KeySpec("reader-page-up", "b,pageup", "page_up", "Page up", scope="reader"),
     # The feeds screen (its help key reuses the app's ``help`` id, so one remap moves both).
     KeySpec("feeds-add", "a", "add_feed", "Add", show=True, scope="feeds"),
     KeySpec("feeds-remove", "d,delete", "remove_feed", "Remove", show=True, scope="feeds"),

@@ -5,6 +5,7 @@ Run from the repository root with the project installed:
 
     python tests/perf/bench_refresh.py                 # 100 feeds x 50 items, 100 ms latency
     python tests/perf/bench_refresh.py --no-newsboat   # skip the newsboat comparison
+    python tests/perf/bench_refresh.py --big-list      # 1,000 feeds x 40 items: memory, kill at 60 %
 
 It prints figures, it does not assert: speed targets are judged by reading them.
 
@@ -396,6 +397,74 @@ def _fmt(label: str, runs: list[tuple[float, float]]) -> str:
     return line
 
 
+def stored_items(home: Path) -> int:
+    """Items committed in a home's store (read-only open: what survived, not what was meant)."""
+    from store import Store
+
+    store = Store.open(home / "db", readonly=True)
+    try:
+        return store.total_items()
+    finally:
+        store.close()
+
+
+def killed_at(home: Path, seconds: float) -> int:
+    """Start a cold ``chipwire refresh``, SIGKILL it after ``seconds``; items it had committed."""
+    env = dict(os.environ, CHIPWIRE_HOME=str(home))
+    env.pop("CHIPWIRE_NOW", None)
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "refresh"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(seconds)
+    proc.kill()
+    proc.wait()
+    time.sleep(1.0)  # the parse workers notice within the parent-watch interval
+    return stored_items(home)
+
+
+def big_list(args: argparse.Namespace) -> int:
+    """The big-list case: wall time beside newsboat, peak memory, and a kill at 60 % of the run.
+
+    Targets (issue 9): peak memory <= 300 MB whatever the list size (batch commits), and a
+    refresh killed at 60 % of its run keeps at least a quarter of the items committed.
+    """
+    args.feeds, args.items, args.hosts = 1000, 40, 25
+    compile_sources()
+    total = args.feeds * args.items
+    print(f"big list: {args.feeds} feeds x {args.items} items, {args.latency_ms} ms latency, "
+          f"{args.hosts} loopback hosts, {os.cpu_count()} cores; load average at start {_load()}")
+    server = ServerProcess(args)
+    urls = [server.url(i) for i in range(args.feeds)]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-biglist-"))
+    try:
+        # 40,000 items 977 s apart span 452 days: a longer retention keeps all of them, so the
+        # figures are for the whole load (the default 365 days would drop the oldest fifth).
+        keep_all = "[store]\nretention_days = 1000\n"
+        home = tmp / "cold"
+        write_subscriptions(home, urls)
+        (home / "config.toml").write_text(keep_all, encoding="utf-8")
+        wall, data, peak, cpu = run_chipwire(home, "refresh", "--json")
+        print(f"chipwire cold refresh:            {wall:6.3f} s wall, {cpu:5.2f} s CPU, "
+              f"{data.get('new')} new of {total}, {data.get('failed')} failed")
+        print(f"peak memory (largest process):    {peak / 1024:.0f} MiB  (target <= 300 MB)")
+        kill_home = tmp / "killed"
+        write_subscriptions(kill_home, urls)
+        (kill_home / "config.toml").write_text(keep_all, encoding="utf-8")
+        kept = killed_at(kill_home, 0.6 * wall)
+        print(f"SIGKILL at 60 % ({0.6 * wall:.1f} s):        {kept} of {total} items committed "
+              f"({kept / total:.0%}; target >= 25 %)")
+        if not args.no_newsboat:
+            nb = run_newsboat(urls, 100)
+            if nb is None:
+                print("newsboat: not installed (apt-get install newsboat) — no side-by-side figure")
+            else:
+                print(f"newsboat reload-threads=100 cold {nb[0]:6.3f} s   ratio chipwire/newsboat {wall / nb[0]:.2f}")
+    finally:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"load average at end {_load()}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--feeds", type=int, default=100)
@@ -406,9 +475,13 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each chipwire figure (best is reported)")
     ap.add_argument("--no-newsboat", action="store_true")
     ap.add_argument("--serve", action="store_true", help="internal: run only the feed server (own process)")
+    ap.add_argument("--big-list", action="store_true",
+                    help="only the big-list case: 1,000 feeds x 40 items on 25 hosts (memory, kill at 60%%)")
     args = ap.parse_args()
     if args.serve:
         return serve_forever(args)
+    if args.big_list:
+        return big_list(args)
 
     compile_sources()  # measure chipwire as installed (bytecode compiled), not a first start
     print(f"load: {args.feeds} feeds x {args.items} items, {args.latency_ms} ms latency per request, "

@@ -15,11 +15,12 @@ if __package__ in (None, ""):  # run as a script: make ``snapshot_apps`` importa
 from snapshot_apps.data import NOW, build_home  # noqa: E402
 
 
-def make_snapshot_app(root: Path):
-    """Build the app on a fresh home under ``root``: fixed items, frozen clock, no animation."""
+def make_snapshot_app(root: Path, items: list[dict] | None = None):
+    """Build the app on a fresh home under ``root``: fixed items (or ``items``), frozen clock,
+    no animation."""
     from tui.app import make_app
 
-    paths = build_home(root)
+    paths = build_home(root, items)
     app = make_app(paths, now=NOW, opener=lambda url: None)
     app.animation_level = "none"
     return app

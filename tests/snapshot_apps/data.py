@@ -82,6 +82,31 @@ def fixed_items() -> list[dict]:
     ]
 
 
+#: An article with paragraphs, a list and numbered links, as the feed layer stores one.
+READER_SUMMARY = (
+    "Prosecutors say the broker [1] shipped servers through two front companies; the "
+    "indictment [2] lists the routes.\n\n"
+    "• Singapore to Kuala Lumpur [3]\n• Kuala Lumpur to Shenzhen\n\n"
+    "The company denies wrongdoing. A court date [4] is set for January."
+)
+READER_LINKS = [
+    {"text": "the broker", "url": "https://wire.example/people/broker"},
+    {"text": "indictment", "url": "https://court.example/case/123.pdf"},
+    {"text": "Singapore to Kuala Lumpur", "url": "https://maps.example/route?a=sg&b=kl"},
+    {"text": "A court date", "url": "http://court.example/calendar"},
+]
+
+
+def reader_items() -> list[dict]:
+    """The fixed items, with a3 carrying :data:`READER_SUMMARY` and its links."""
+    items = fixed_items()
+    for record in items:
+        if record["id"] == "a3":
+            record["summary"] = READER_SUMMARY
+            record["links"] = [dict(link) for link in READER_LINKS]
+    return items
+
+
 def build_home(root: Path, items: list[dict] | None = None, *, demo: bool = False,
                themes_digest: str | None = None):
     """Create a home under ``root`` and store ``items`` through the store API; returns HomePaths.

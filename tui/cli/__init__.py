@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "feeds_cmd",
     "themes_cmd",
     "tag_cmd",
+    "eval_cmd",
     "retag_cmd",
     "label_cmd",
     "export_cmd",

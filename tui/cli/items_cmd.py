@@ -11,7 +11,7 @@ from tui.cli.context import CliError, Context
 #: Fields every ``items --json`` object carries (a contract: extend, never rename or remove).
 JSON_FIELDS = (
     "id", "feed", "feed_title", "title", "link", "openable", "summary", "author", "published",
-    "published_estimated", "fetched", "updated", "read", "starred", "themes", "entities", "story",
+    "published_estimated", "fetched", "updated", "read", "starred", "themes", "entities", "story", "links",
 )
 
 
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
         for item in items:  # the stored tagger themes carry no source: "rule", next to the person's "user"
             item["themes"] = with_sources(item.get("themes") or [])
-        ctx.json_out([{k: item.get(k) for k in JSON_FIELDS} | {k: v for k, v in item.items() if k not in JSON_FIELDS and not k.startswith("_")} for item in items])
+        ctx.json_out([{k: item.get(k) for k in JSON_FIELDS} | {"links": item.get("links") or []} | {k: v for k, v in item.items() if k not in JSON_FIELDS and not k.startswith("_")} for item in items])
         return 0
     for item in items:
         tags = ",".join(t["id"] for t in item.get("themes", [])[:3]) or "-"

@@ -9,24 +9,24 @@ loop never waits on disk or network.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tui import keymap
-from core.session import OTHER, REFRESH_BUSY, BriefingView, RefreshBusy, Services, ViewRequest
+from tui.commands import ChipwireCommands
+from core.session import REFRESH_BUSY, BriefingView, RefreshBusy, Services, ViewRequest
+from tui.screens.reading import ReadingLoop
 from tui.screens.theme_corrections import ThemeCorrections
-from tui.widgets.analysis_pane import AnalysisPane
+from tui.widgets.analysis_pane import AnalysisPane, zone_label
+from tui.widgets.briefing_footer import BriefingFooter
 from tui.widgets.header_bar import HeaderBar, HeaderInfo
 from tui.widgets.refresh_bar import RefreshBar
 from tui.widgets.search_bar import SearchBar
@@ -34,10 +34,12 @@ from tui.widgets.story_list import StoryList
 from tui.widgets.theme_column import ALL, ThemeColumn, ThemeEntryData
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tui.app import ChipwireApp
+    from tui.opener import LinkOpener
 
 #: Below this width the analysis pane folds away; ``a`` brings it up as an overlay.
 WIDE = 110
+#: The narrowest the pane gets beside the story list on a wide terminal (a readable column).
+PANE_MIN = 48
 
 
 @dataclass
@@ -49,6 +51,8 @@ class ViewLoaded(Message):
     generation: int
     #: A later part of a streamed archive search: keep the cursor where it is now.
     follow: bool = False
+    #: ``n``/``N`` found their unread item on another day: open it in the reader once painted.
+    open_after: str | None = None
 
 
 @dataclass
@@ -109,22 +113,6 @@ class Notice(Message):
     severity: str = "information"
 
 
-def freeze_heap() -> None:
-    """Move every object alive now out of the garbage collector's reach (``gc.freeze``).
-
-    After the first paint the heap is mostly what lives as long as the app: modules, the
-    widgets, the themes and the store's month cache (tens of thousands of dicts). A full
-    (gen 2) collection scanned them all, ~90 ms in the middle of a keypress: the slowest day
-    switch. Frozen, they are skipped; records the cache drops are still freed by reference
-    counting (they hold no cycles).
-
-    Only once per process (``ChipwireApp.freeze_heap``, set by ``run_app``): an object frozen
-    and later part of cyclic garbage is never collected, so freezing after every load leaked
-    ~12 MB per twenty day switches, and test processes running many apps must not freeze.
-    """
-    gc.freeze()
-
-
 def _is_web_link(link: str) -> bool:
     """Only http(s) URLs with a host may reach the browser (no javascript:, file:, data:...)."""
     from urllib.parse import urlsplit
@@ -136,15 +124,22 @@ def _is_web_link(link: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-class BriefingScreen(ThemeCorrections, Screen):
+class BriefingScreen(ThemeCorrections, ReadingLoop, Screen):
     """Theme column | story list | analysis pane, with header, refresh bar, search and footer."""
 
     BINDINGS = keymap.bindings("briefing")
+    #: The palette's commands act on this screen, so the screen declares them (the app does not).
+    COMMANDS = {ChipwireCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, opener: LinkOpener, *,
+                 after_first_paint: Callable[[], None] | None = None) -> None:
+        """``opener`` opens links (``o``, the numbered links); ``after_first_paint`` runs once
+        the first view is on screen (``run_app``'s GC policy)."""
         super().__init__(id="briefing")
         self.services = services
+        self.opener = opener
+        self._after_first_paint = after_first_paint
         self.request: ViewRequest | None = None
         self.view: BriefingView | None = None
         self.open_item: str | None = None
@@ -158,11 +153,15 @@ class BriefingScreen(ThemeCorrections, Screen):
         self._watching = False
         #: Item id -> article text fetched (F) or cached, shown instead of the feed's summary.
         self._full_texts: dict[str, str] = {}
-
-    @property
-    def chip_app(self) -> "ChipwireApp":
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
+        #: Day steps asked for while a step load is on its way: (request it started from,
+        #: total steps). Each ``[``/``]`` adds one, so quick presses all count.
+        self._steps: tuple[ViewRequest, int] | None = None
+        self._zone = services.display_zone()
+        #: The request of the load on its way (None once painted, or for the default day).
+        self._wanted: ViewRequest | None = None
+        #: The pane width :meth:`_fit_story_width` set (None: the CSS decides).
+        self._pane_width: int | None = None
+        self._widest_row = 0
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -178,7 +177,7 @@ class BriefingScreen(ThemeCorrections, Screen):
         search = SearchBar(id="search")
         search.display = False
         yield search
-        yield Footer()
+        yield BriefingFooter()
 
     def on_mount(self) -> None:
         self.query_one(StoryList).focus()
@@ -203,7 +202,12 @@ class BriefingScreen(ThemeCorrections, Screen):
     # -- loading --------------------------------------------------------------------------
 
     def load(self, request: ViewRequest | None, *, keep: str | None = None, step: int = 0) -> None:
-        """Build a view in a thread worker; ``None`` means the default day, ``step`` ±1 day with items."""
+        """Build a view in a thread worker; ``None`` means the default day, ``step`` ±N days with items.
+
+        Any new load overtakes pending day steps (``_step`` records its own after calling this).
+        """
+        self._steps = None
+        self._wanted = request
         self._generation += 1
         self._load_worker(request, keep, step, self._generation)
 
@@ -215,7 +219,7 @@ class BriefingScreen(ThemeCorrections, Screen):
         if request is None:
             request = ViewRequest(day=services.default_day())
         if step:
-            target = services.step_day(request.day, step, weekly=request.weekly)
+            target = self._step_days(request.day, step, weekly=request.weekly)
             if target is None:
                 self.post_message(Notice("No earlier day with items." if step < 0 else "No later day with items."))
                 self.post_message(LoadSkipped(generation))
@@ -228,6 +232,17 @@ class BriefingScreen(ThemeCorrections, Screen):
             self.post_message(ViewLoaded(view, keep, generation, follow))
             follow = True
         self._prefetch_worker(request)
+
+    def _step_days(self, day: date, steps: int, *, weekly: bool) -> date | None:
+        """``steps`` days (or weeks) with items away from ``day``; as far as there are, None if none."""
+        direction = 1 if steps > 0 else -1
+        target: date | None = None
+        for _ in range(abs(steps)):
+            found = self.services.step_day(target or day, direction, weekly=weekly)
+            if found is None:
+                break
+            target = found
+        return target
 
     @work(thread=True, exit_on_error=False, group="retag")
     def _retag_worker(self) -> None:
@@ -279,6 +294,7 @@ class BriefingScreen(ThemeCorrections, Screen):
     def on_load_skipped(self, message: LoadSkipped) -> None:
         """Nothing new to paint, but no load is pending any more."""
         if message.generation == self._generation:
+            self._steps = self._wanted = None
             self._painted = message.generation
             self._reload_if_retagged()
 
@@ -288,19 +304,22 @@ class BriefingScreen(ThemeCorrections, Screen):
             return
         view = message.view
         keep = self.query_one(StoryList).highlighted_item if message.follow else message.keep
+        self._steps = None
+        self._wanted = None
         first_paint = self.view is None
         self.view = view
         self.request = view.request
         self._painted = message.generation
-        if first_paint and getattr(self.app, "freeze_heap", False):
-            self.call_after_refresh(freeze_heap)
+        if first_paint and self._after_first_paint is not None:
+            self.call_after_refresh(self._after_first_paint)
         start, end = view.span
         self._paint_header()
         entries = [ThemeEntryData(ALL, "All themes", view.total, [])]
         entries += [ThemeEntryData(t.id, t.title, t.count, t.spark) for t in view.themes]
         self.query_one(ThemeColumn).show(entries, view.request.theme)
         self.query_one(StoryList).show(view.groups, multi_day=start != end or view.archive, keep=keep,
-                                       hidden_by=view.hidden_by)
+                                       hidden_by=view.hidden_by, zone=self._zone, day=start)
+        self._fit_story_width()
         search = self.query_one(SearchBar)
         if view.request.query.strip():
             if view.query_error:
@@ -314,7 +333,40 @@ class BriefingScreen(ThemeCorrections, Screen):
             self.close_item()
         else:
             self._show_theme_for_cursor()
+        if message.open_after and message.open_after in view.items:
+            self._read_in_reader(message.open_after)
         self._reload_if_retagged()
+
+    def on_resize(self) -> None:
+        """A new width: share it again between the headlines and the pane."""
+        self._widest_row = 0
+        self._fit_story_width()
+
+    def _fit_story_width(self) -> None:
+        """Wide terminals: the story list gets the width its headlines need (the widest row
+        since the last resize), the pane the rest (at least :data:`PANE_MIN` columns, at most
+        40%); below :data:`WIDE` the CSS rules.
+
+        Set only when it changes (a quarter-column step would relayout the screen on every
+        day switch for nothing).
+        """
+        pane = self.query_one(AnalysisPane)
+        width = self.size.width
+        if width < WIDE:
+            if self._pane_width is not None:  # the narrow overlay's CSS width applies again
+                pane.styles.clear_rule("width")
+                self._pane_width = None
+            return
+        themes = self.query_one(ThemeColumn).outer_size.width or 30
+        # The widest row seen so far, not this view's: a width that followed every day would
+        # relayout the whole screen on most day switches (~25 ms at 160x48).
+        self._widest_row = max(self._widest_row, self.query_one(StoryList).widest_row())
+        spare = width - themes - self._widest_row - 1
+        target = max(PANE_MIN, min(int(width * 0.4), spare))
+        target -= target % 4
+        if target != self._pane_width:
+            pane.styles.width = target
+            self._pane_width = target
 
     def _reload_if_retagged(self) -> None:
         """A re-tag landed while the view just painted was loading: read it again, once."""
@@ -339,7 +391,8 @@ class BriefingScreen(ThemeCorrections, Screen):
         self.query_one(HeaderBar).show(
             HeaderInfo(start, end, view.total, view.shown, view.unread, view.last_refresh, view.demo,
                        self.services.clock(), tuple(filters), hidden=view.hidden,
-                       showing_hidden=view.request.show_hidden)
+                       showing_hidden=view.request.show_hidden,
+                       zone=zone_label(self._zone, self.services.clock()), order=view.request.order)
         )
 
     @staticmethod
@@ -360,7 +413,22 @@ class BriefingScreen(ThemeCorrections, Screen):
         if self.request is None:
             return
         keep = self.query_one(StoryList).highlighted_item
-        self.load(replace(self.request, **changes), keep=keep)
+        if self._steps is not None:  # day steps are on their way: change the request they move
+            base, steps = self._steps
+            self.load(replace(base, **changes), keep=keep, step=steps)
+            self._steps = (replace(base, **changes), steps)
+            return
+        self.load(replace(self.latest_request() or self.request, **changes), keep=keep)
+
+    def latest_request(self) -> ViewRequest | None:
+        """The request the screen is heading for: a load's still on its way, else the painted one.
+
+        Toggles read it, so ``u`` then ``w`` typed faster than a load both count (each used to
+        start from the painted request, and the second load overtook the first).
+        """
+        if self._steps is not None:
+            return self._steps[0]
+        return self._wanted or self.request
 
     # -- analysis pane --------------------------------------------------------------------
 
@@ -425,7 +493,8 @@ class BriefingScreen(ThemeCorrections, Screen):
         full = self._full_texts.get(item["id"])
         if full is not None:  # the article replaces the teaser (a copy: the view keeps its item)
             item = {**item, "summary": full}
-        self.query_one(AnalysisPane).show_item(item, self.services.theme_titles(), hidden_by=hidden_by)
+        self.query_one(AnalysisPane).show_item(item, self.services.theme_titles(), hidden_by=hidden_by,
+                                               zone=self._zone)
 
     def close_item(self) -> None:
         """Back from an open item to the theme analysis."""
@@ -483,6 +552,7 @@ class BriefingScreen(ThemeCorrections, Screen):
             what = "Stopped checking for other processes' changes"
         else:
             self._painted = self._generation  # no view is coming: let a resume reload again
+            self._steps = self._wanted = None
             what = "Could not load the briefing"
         self.notify(f"{what}: {error}", severity="error", markup=False, timeout=10)
 
@@ -638,7 +708,16 @@ class BriefingScreen(ThemeCorrections, Screen):
         self.query_one(StoryList).toggle_expand()
 
     def action_back(self) -> None:
-        """escape: clear search, close the item, drop the overlay, then the theme filter."""
+        """escape, one level at a time: close the item (reader -> list), then clear the search
+        (results -> day), drop the overlay, then the theme filter.
+
+        The item closes first: an item opened from search results goes back to the results,
+        and the search stays until its own escape.
+        """
+        if self.open_item is not None:
+            self.close_item()
+            self.query_one(StoryList).focus()
+            return
         search = self.query_one(SearchBar)
         if search.display or (self.request and self.request.query):
             search.input.value = ""
@@ -646,10 +725,6 @@ class BriefingScreen(ThemeCorrections, Screen):
             self.query_one(StoryList).focus()
             if self.request and self.request.query:
                 self.reload(query="")
-            return
-        if self.open_item is not None:
-            self.close_item()
-            self.query_one(StoryList).focus()
             return
         if self.has_class("-show-analysis"):
             self.remove_class("-show-analysis")
@@ -663,13 +738,28 @@ class BriefingScreen(ThemeCorrections, Screen):
 
     def action_prev_day(self) -> None:
         """[: the previous day (or week) with items."""
-        if self.request is not None:
-            self.load(self.request, step=-1)
+        self._step(-1)
 
     def action_next_day(self) -> None:
         """]: the next day (or week) with items."""
-        if self.request is not None:
-            self.load(self.request, step=1)
+        self._step(1)
+
+    def _step(self, delta: int) -> None:
+        """Move ``delta`` days, adding to the steps of a day load still on its way.
+
+        Each press used to start from the painted day, and a newer load drops the one before,
+        so ``[[[`` typed faster than a load moved one or two days, not three.
+        """
+        if self.request is None:
+            return
+        base, steps = self._steps if self._steps is not None else (self.request, 0)
+        steps += delta
+        if steps == 0:  # ``[`` then ``]``: back where the screen is
+            self._steps = None
+            self.load(base)
+            return
+        self.load(base, step=steps)
+        self._steps = (base, steps)
 
     def goto_day(self, day: date) -> None:
         """Show a given day (palette "go to date")."""
@@ -698,7 +788,7 @@ class BriefingScreen(ThemeCorrections, Screen):
     def action_toggle_hidden(self) -> None:
         """H: show or hide again the items ignore.toml rules hide (shown ones are dimmed)."""
         if self.request is not None:
-            showing = not self.request.show_hidden
+            showing = not (self.latest_request() or self.request).show_hidden
             self.reload(show_hidden=showing)
             hidden = self.view.hidden if self.view is not None else 0
             if showing and not hidden:
@@ -760,12 +850,12 @@ class BriefingScreen(ThemeCorrections, Screen):
     def action_toggle_unread(self) -> None:
         """u: unread only."""
         if self.request is not None:
-            self.reload(unread_only=not self.request.unread_only)
+            self.reload(unread_only=not (self.latest_request() or self.request).unread_only)
 
     def action_toggle_weekly(self) -> None:
         """w: day / week."""
         if self.request is not None:
-            self.reload(weekly=not self.request.weekly)
+            self.reload(weekly=not (self.latest_request() or self.request).weekly)
 
     def action_toggle_star(self) -> None:
         """s: star or unstar the current item."""
@@ -812,16 +902,20 @@ class BriefingScreen(ThemeCorrections, Screen):
         if not link:
             self.notify("This item has no link.", severity="warning", markup=False)
             return
-        if not item.get("openable", True) or not _is_web_link(link):
+        self.open_url(link, openable=bool(item.get("openable", True)))
+
+    def open_url(self, link: str, *, openable: bool = True) -> None:
+        """Hand an http(s) URL to the opener (``o`` and the numbered links); refuse anything else."""
+        if not openable or not _is_web_link(link):
             self.notify(f"Refused to open a non-web link: {link[:80]}", severity="warning", markup=False)
             return
-        if self.chip_app.opens_in_terminal():
+        if self.opener.needs_terminal():
             # A console browser (w3m, lynx...) needs the terminal: hand it over until it exits.
             from textual.app import SuspendNotSupported
 
             try:
                 with self.app.suspend():
-                    opened = self.chip_app.opener(link)
+                    opened = self.opener.open(link)
             except SuspendNotSupported:  # e.g. a headless or web driver: no terminal to lend
                 self._open_worker(link)
                 return
@@ -835,7 +929,7 @@ class BriefingScreen(ThemeCorrections, Screen):
     def _open_worker(self, link: str) -> None:
         # webbrowser.open says False when no browser could be started (an SSH session, a
         # server): say so rather than leave the key looking broken.
-        if self.chip_app.opener(link) is False:
+        if self.opener.open(link) is False:
             self.post_message(Notice(f"No browser could be started for {link[:80]} — c copies the link.",
                                      "warning"))
 

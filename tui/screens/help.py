@@ -49,6 +49,16 @@ QUERY_EXAMPLES: tuple[str, ...] = (
     "? * @2026-11-01..",
     "nvidia !rumou?r",
 )
+#: What the marks on a story row mean (they read without colour).
+ROW_MARKS: tuple[tuple[str, str], ...] = (
+    ("●", "unread"),
+    ("★", "starred"),
+    ("▸+N", "a story: N more feeds report it; space (or enter) shows them, ▾ when shown"),
+    ("+N sources", "the same count at the end of the row, after the lead's feed"),
+    ("[theme-id]", "other themes the item touches (it is filed under its best one)"),
+    ("Mon 30 Nov 06:45", "the row is not on the day the header names (a week, a search, another zone)"),
+    ("⊘ hidden", "an ignore.toml rule hides it; shown because of H"),
+)
 #: Other help that is not a binding of ours.
 OTHER_KEYS: tuple[tuple[str, str], ...] = (
     ("ctrl+p", "command palette: every action by name, go to a date, export a range"),
@@ -132,10 +142,25 @@ def _section(title: str, body: Table | Text) -> Group:
     return Group(Text(title, style="bold underline"), body, Text(""))
 
 
+def _briefing_rows(app: "App") -> list[tuple[str, str]]:
+    """The briefing's keys, the nine link digits folded into one row."""
+    rows: list[tuple[str, str]] = []
+    for spec, row in zip((s for s in keymap.KEY_SPECS if s.scope == "briefing"), keymap_rows(app, "briefing")):
+        if spec.id.startswith("link-") and spec.id != "link-number":
+            if spec.id == "link-1":
+                rows.append((f"{row[0]}…{spec_keys(app, 'link-9')}", "open link 1–9 of the item (its [n] marks)"))
+            continue
+        rows.append(row)
+    return rows
+
+
 def keys_renderable(app: "App") -> Group:
     """The left column: briefing keys, keys that work everywhere, the feeds screen's keys."""
     return Group(
-        _section("Briefing", _grid(keymap_rows(app, "briefing"), 12)),
+        _section("Briefing", _grid(_briefing_rows(app), 12)),
+        _section("Reader (the item pane, focused: n, tab or a)",
+                 _grid(keymap_rows(app, "reader") + [("j k g G", "line down / up, top, bottom")], 12)),
+        _section("Story rows", _grid(ROW_MARKS, 16)),
         _section("Everywhere", _grid(keymap_rows(app, "app") + list(OTHER_KEYS), 12)),
         _section(f"Feeds screen ({spec_keys(app, 'feeds')})", _grid(binding_rows(app, FeedsScreen.BINDINGS), 12)),
     )

@@ -6,7 +6,8 @@ titles, summaries, evidence and entity names come from feeds and are shown exact
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timezone, tzinfo
 from typing import Any, Mapping, Sequence
 
 from rich.text import Text
@@ -15,6 +16,43 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from briefing.titles import display_title
+from tui import keymap
+
+#: A link marker the feed layer put after a link's text: `` [3]``.
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+def zone_label(zone: tzinfo, moment: datetime) -> str:
+    """A short name for ``zone`` at ``moment``: ``UTC``, ``CET``, else the offset (``+0530``)."""
+    if zone is timezone.utc:
+        return "UTC"
+    name = moment.astimezone(zone).tzname() or ""
+    if name and not name.startswith(("+", "-")):
+        return name
+    return moment.astimezone(zone).strftime("%z")
+
+
+def summary_text(summary: str, links: Sequence[Mapping[str, Any]]) -> Text:
+    """The summary with its ``[n]`` link markers picked out (only numbers that have a link)."""
+    text = Text(summary)
+    for match in _MARKER.finditer(summary):
+        if 1 <= int(match.group(1)) <= len(links):
+            text.stylize("bold cyan", match.start(), match.end())
+    return text
+
+
+def links_text(links: Sequence[Mapping[str, Any]]) -> Text:
+    """The numbered link list under the summary: ``[n] text`` then the URL, dimmed."""
+    text = Text()
+    text.append("\nLinks", style="bold")
+    text.append("   1–9 or L and a number opens one\n", style="dim")
+    for number, link in enumerate(links, start=1):
+        text.append(f"  [{number}] ", style="bold cyan")
+        text.append(str(link.get("text") or ""))
+        text.append("\n      ")
+        text.append(str(link.get("url") or ""), style="underline dim")
+        text.append("\n")
+    return text
 
 
 def _lines(value: Any) -> list[str]:
@@ -49,7 +87,8 @@ def theme_text(theme: Any, *, title: str, count: int | None = None) -> Text:
     return text
 
 
-def item_text(item: Mapping[str, Any], theme_titles: Mapping[str, str], *, hidden_by: str | None = None) -> Text:
+def item_text(item: Mapping[str, Any], theme_titles: Mapping[str, str], *, hidden_by: str | None = None,
+              zone: tzinfo = timezone.utc) -> Text:
     """An open item: title, source, time, link, summary, themes with evidence, entities.
 
     ``hidden_by`` is the name of the ignore rule hiding the item (shown with ``H``): the pane
@@ -65,7 +104,8 @@ def item_text(item: Mapping[str, Any], theme_titles: Mapping[str, str], *, hidde
     text.append(item.get("feed_title") or item.get("feed") or "", style="italic")
     published = item.get("published") or ""
     try:
-        when = datetime.fromisoformat(published.replace("Z", "+00:00")).strftime("%a %d %b %Y %H:%M UTC")
+        moment = datetime.fromisoformat(published.replace("Z", "+00:00"))
+        when = moment.astimezone(zone).strftime("%a %d %b %Y %H:%M ") + zone_label(zone, moment)
     except ValueError:
         when = published
     text.append(f"  ·  {when}", style="dim")
@@ -88,8 +128,14 @@ def item_text(item: Mapping[str, Any], theme_titles: Mapping[str, str], *, hidde
         text.append("\n")
     text.append("\n")
     summary = (item.get("summary") or "").strip()
-    text.append(summary if summary else "(no summary in the feed)", style="" if summary else "dim italic")
+    links = [link for link in item.get("links") or [] if isinstance(link, Mapping)]
+    if summary:
+        text.append_text(summary_text(summary, links))
+    else:
+        text.append("(no summary in the feed)", style="dim italic")
     text.append("\n")
+    if links:
+        text.append_text(links_text(links))
     themes: Sequence[Mapping[str, Any]] = item.get("themes") or []
     text.append("\nThemes\n", style="bold")
     if not themes:
@@ -117,7 +163,13 @@ def item_text(item: Mapping[str, Any], theme_titles: Mapping[str, str], *, hidde
 
 
 class AnalysisPane(VerticalScroll, can_focus=True):
-    """Scrollable pane; the screen calls :meth:`show_theme` or :meth:`show_item`."""
+    """Scrollable pane; the screen calls :meth:`show_theme` or :meth:`show_item`.
+
+    Focused, it reads like a pager: ``space``/``b`` and ``PgDn``/``PgUp`` page (the screen's
+    own ``space`` expands a story, so the pane's binding must win while it has focus).
+    """
+
+    BINDINGS = keymap.bindings("reader")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -147,10 +199,19 @@ class AnalysisPane(VerticalScroll, can_focus=True):
         self._set(theme_text(theme, title=title, count=count))
 
     def show_item(self, item: Mapping[str, Any], theme_titles: Mapping[str, str], *,
-                  hidden_by: str | None = None) -> None:
-        """Show one item in full (with the ignore rule hiding it, when one does)."""
+                  hidden_by: str | None = None, zone: tzinfo = timezone.utc) -> None:
+        """Show one item in full (with the ignore rule hiding it, when one does).
+
+        The same item again (a flag flipped, the view reloaded) keeps the reading position:
+        pressing ``m`` half-way down a long article must not jump back to its top.
+        """
+        same = self.item_id == str(item.get("id"))
         self.item_id = str(item.get("id"))
         self.theme_id = None
         self._shown = None
         self.set_class(True, "-item")
-        self._set(item_text(item, theme_titles, hidden_by=hidden_by))
+        body = item_text(item, theme_titles, hidden_by=hidden_by, zone=zone)
+        if same:
+            self.query_one("#analysis-body", Static).update(body)
+        else:
+            self._set(body)

@@ -29,6 +29,9 @@ class HeaderInfo:
     #: Items in range an ignore.toml rule hides, and whether they are being shown (``H``).
     hidden: int = 0
     showing_hidden: bool = False
+    #: The zone item times are written in (``CET``, ``UTC``, ``+0530``) and the story order.
+    zone: str = "UTC"
+    order: str = "relevance"
 
 
 def _ago(stamp: str | None, now: datetime) -> str:
@@ -61,22 +64,25 @@ def header_text(info: HeaderInfo) -> Text:
         when = f"{'Week ' if week else ''}{info.start.strftime('%d %b')} – {info.end.strftime('%d %b %Y')}"
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("chipwire", style="bold")
+    if info.demo:  # first, so no width cuts the warning that these are not real news
+        text.append("  ")
+        text.append(" SAMPLE DATA ", style="reverse bold")
     text.append("  ")
     text.append(when, style="bold")
     items = f"{info.total} items" if info.shown == info.total else f"{info.shown} of {info.total} items"
     text.append(f"  ·  {items}  ·  ")
     text.append(f"{info.unread} unread", style="bold" if info.unread else "")
+    # What changes how the list reads (filters, order, zone) before the refresh age: at 80
+    # columns the line is cut at the right.
+    for label in info.filters:
+        text.append("  ·  ")
+        text.append(label, style="italic")
+    text.append(f"  ·  {'newest first' if info.order == 'time' else 'by relevance'}  ·  {info.zone}")
     text.append(f"  ·  refreshed {_ago(info.last_refresh, info.now)}")
     if info.hidden:
         text.append("  ·  ")
         text.append(f"{info.hidden} hidden" + (" (shown)" if info.showing_hidden else ""),
                     style="italic" if info.showing_hidden else "dim")
-    for label in info.filters:
-        text.append("  ·  ")
-        text.append(label, style="italic")
-    if info.demo:
-        text.append("  ")
-        text.append(" SAMPLE DATA ", style="reverse bold")
     return text
 
 

@@ -12,7 +12,7 @@ Row ids: ``h:<theme>`` headings (disabled, so the cursor skips them), ``i:<id>``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timezone, tzinfo
 from typing import Sequence
 
 from rich.text import Text
@@ -23,16 +23,42 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from briefing.titles import display_title
-from core.session import ViewGroup, ViewStory
+from briefing.model import OTHER, StoryRow, ThemeGroup
 
 
-def _time(item: dict, multi_day: bool) -> str:
-    stamp = item.get("published") or ""
-    try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return "     "
-    return when.strftime("%a %H:%M" if multi_day else "%H:%M")
+@dataclass(frozen=True)
+class RowClock:
+    """How rows write their times: in ``zone``; a row not on ``day`` (any row when ``day`` is
+    None, a week or a search) also gets its date, and ``width`` keeps the titles aligned."""
+
+    zone: tzinfo = timezone.utc
+    day: date | None = None
+    width: int = 5
+
+    def when(self, item: dict) -> datetime | None:
+        """The item's time in the zone, or None when it has no readable time."""
+        try:
+            return datetime.fromisoformat((item.get("published") or "").replace("Z", "+00:00")).astimezone(self.zone)
+        except ValueError:
+            return None
+
+    def needs_date(self, item: dict) -> bool:
+        """Would this row be misread without its date (not on the day the header names)?"""
+        when = self.when(item)
+        return when is not None and (self.day is None or when.date() != self.day)
+
+    def text(self, item: dict) -> str:
+        """``06:45``, or ``Mon 30 Nov 06:45`` off the day, padded to :attr:`width`."""
+        when = self.when(item)
+        if when is None:
+            return " " * self.width
+        stamp = when.strftime("%a %d %b %H:%M") if self.needs_date(item) else when.strftime("%H:%M")
+        return stamp.rjust(self.width)
+
+
+def _time(item: dict, multi_day: bool, clock: RowClock | None = None) -> str:
+    """The row's time column (without a clock: dated, in UTC)."""
+    return (clock or RowClock(width=16)).text(item)
 
 
 def _marks(item: dict) -> Text:
@@ -43,7 +69,8 @@ def _marks(item: dict) -> Text:
     return text
 
 
-def story_text(story: ViewStory, *, expanded: bool, multi_day: bool, hidden_by: str | None = None) -> Text:
+def story_text(story: StoryRow, *, expanded: bool, multi_day: bool, hidden_by: str | None = None,
+               clock: RowClock | None = None) -> Text:
     """One story line: marks, time, title, source, theme badges, "+N sources".
 
     A row an ignore rule hides (shown because the person pressed ``H``) is dimmed and says so
@@ -52,7 +79,7 @@ def story_text(story: ViewStory, *, expanded: bool, multi_day: bool, hidden_by: 
     lead = story.lead
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append_text(_marks(lead))
-    text.append(f" {_time(lead, multi_day)} ", style="dim")
+    text.append(f" {_time(lead, multi_day, clock)} ", style="dim")
     if story.others:
         # Before the title: a long title must not ellipsise away the fact that there is more.
         arrow = "▾" if expanded else "▸"
@@ -72,12 +99,13 @@ def story_text(story: ViewStory, *, expanded: bool, multi_day: bool, hidden_by: 
     return text
 
 
-def source_text(item: dict, *, multi_day: bool, hidden_by: str | None = None) -> Text:
+def source_text(item: dict, *, multi_day: bool, hidden_by: str | None = None,
+                clock: RowClock | None = None) -> Text:
     """A secondary source of an expanded story, indented under its lead (dimmed when hidden)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("    └ ")
     text.append_text(_marks(item))
-    text.append(f" {_time(item, multi_day)} ", style="dim")
+    text.append(f" {_time(item, multi_day, clock)} ", style="dim")
     text.append(item.get("feed_title") or item.get("feed") or "", style="italic")
     text.append(": ", style="dim")
     text.append(display_title(item))
@@ -87,11 +115,11 @@ def source_text(item: dict, *, multi_day: bool, hidden_by: str | None = None) ->
     return text
 
 
-def heading_text(group: ViewGroup) -> Text:
+def heading_text(group: ThemeGroup) -> Text:
     """A theme heading with its story count."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"━ {group.title} ", style="bold")
-    text.append(f"({len(group.stories)})", style="dim")
+    text.append(f"({len(group.rows)})", style="dim")
     return text
 
 
@@ -113,21 +141,25 @@ class StoryList(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
-        self._groups: list[ViewGroup] = []
-        self._stories: dict[str, ViewStory] = {}
+        self._groups: list[ThemeGroup] = []
+        self._stories: dict[str, StoryRow] = {}
         self._theme_of: dict[str, str] = {}
         self.expanded: set[str] = set()
         self._multi_day = False
+        self._clock = RowClock()
         #: Item id -> ignore rule name, for rows shown although a rule hides them.
         self.hidden_by: dict[str, str] = {}
 
     # -- data in --------------------------------------------------------------------------
 
-    def show(self, groups: Sequence[ViewGroup], *, multi_day: bool = False, keep: str | None = None,
-             hidden_by: dict[str, str] | None = None) -> None:
+    def show(self, groups: Sequence[ThemeGroup], *, multi_day: bool = False, keep: str | None = None,
+             hidden_by: dict[str, str] | None = None, zone: tzinfo = timezone.utc,
+             day: date | None = None) -> None:
         """Replace the rows, keeping the cursor on item ``keep`` (or the same item as before).
 
         ``hidden_by`` names the ignore rule of each hidden item the view still shows (dimmed).
+        Times are written in ``zone``; rows not on ``day`` (the single day the header names;
+        None for a week or a search) carry their date too.
         """
         keep = keep if keep is not None else self.highlighted_item
         self.hidden_by = dict(hidden_by or {})
@@ -135,18 +167,22 @@ class StoryList(OptionList):
         self._multi_day = multi_day
         self._stories = {}
         self._theme_of = {}
+        clock = RowClock(zone, None if multi_day else day)
+        dated = False
         for group in self._groups:
-            for story in group.stories:
+            for story in group.rows:
                 self._stories[story.lead["id"]] = story
                 for item in (story.lead, *story.others):
-                    self._theme_of[item["id"]] = group.theme
+                    self._theme_of[item["id"]] = group.theme or OTHER
+                    dated = dated or clock.needs_date(item)
+        self._clock = RowClock(zone, clock.day, len("Mon 30 Nov 06:45") if dated else 5)
         self._rebuild(keep)
 
     def _rebuild(self, keep: str | None) -> None:
         options: list[Option] = []
         for group in self._groups:
-            options.append(Option(heading_text(group), id=f"h:{group.theme}", disabled=True))
-            for story in group.stories:
+            options.append(Option(heading_text(group), id=f"h:{group.theme or OTHER}", disabled=True))
+            for story in group.rows:
                 lead_id = story.lead["id"]
                 is_open = lead_id in self.expanded
                 options.append(Option(self._story_text(story), id=f"i:{lead_id}"))
@@ -199,13 +235,14 @@ class StoryList(OptionList):
             self._scroll_update(virtual_size)
             self.refresh()
 
-    def _story_text(self, story: ViewStory) -> Text:
+    def _story_text(self, story: StoryRow) -> Text:
         lead_id = story.lead["id"]
         return story_text(story, expanded=lead_id in self.expanded, multi_day=self._multi_day,
-                          hidden_by=self.hidden_by.get(lead_id))
+                          hidden_by=self.hidden_by.get(lead_id), clock=self._clock)
 
     def _source_text(self, item: dict) -> Text:
-        return source_text(item, multi_day=self._multi_day, hidden_by=self.hidden_by.get(item["id"]))
+        return source_text(item, multi_day=self._multi_day, hidden_by=self.hidden_by.get(item["id"]),
+                           clock=self._clock)
 
     def _index_of(self, item_id: str) -> int | None:
         for prefix in ("i:", "c:"):
@@ -245,7 +282,7 @@ class StoryList(OptionList):
         return option.id[2:]
 
     @property
-    def highlighted_story(self) -> ViewStory | None:
+    def highlighted_story(self) -> StoryRow | None:
         """The story whose lead is under the cursor (None on a secondary source)."""
         option = self.highlighted_option
         if option is None or option.id is None or not option.id.startswith("i:"):
@@ -289,6 +326,29 @@ class StoryList(OptionList):
         else:
             self.expanded.add(lead_id)
         self._rebuild(lead_id)
+
+    def widest_row(self) -> int:
+        """Cells the longest row needs (the screen gives the list that much when it can)."""
+        widths = [option.prompt.cell_len for option in self.options if isinstance(option.prompt, Text)]
+        return max(widths, default=0) + self._get_left_gutter_width() + 1  # + the scrollbar
+
+    def select_item(self, item_id: str) -> bool:
+        """Put the cursor on ``item_id``, expanding its story when it is a hidden other source.
+
+        For ``n``/``N``: the unread item they open may be a second source of a collapsed story,
+        and the cursor must show where the reader is.
+        """
+        if self._index_of(item_id) is None:
+            for story in self._stories.values():
+                if any(o["id"] == item_id for o in story.others):
+                    self.expanded.add(story.lead["id"])
+                    self._rebuild(item_id)
+                    break
+        index = self._index_of(item_id)
+        if index is None:
+            return False
+        self.highlighted = index
+        return True
 
     def action_cursor_down(self) -> None:
         """Next row, stopping at the bottom (no wrap: holding j must not jump to the top)."""
