@@ -58,6 +58,9 @@ def get_full_text(services: "Services", item: dict, *, refetch: bool = False) ->
         cached = cached_full_text(services, item_id)
         if cached is not None:
             return cached
+    if services.demo:  # fictional items: their example.com links hold a stranger's page, not an article
+        return FullText(item_id, error="No full text in the demo: its sample items are fictional and have "
+                                       "no article pages.")
     link = str(item.get("link") or "")
     if not link:
         return FullText(item_id, error="This item has no link to fetch.")

@@ -233,10 +233,13 @@ def load_subscriptions(path: Path, *, create: bool = True) -> list[Subscription]
             With ``create=False`` a missing file is an empty list.
 
     Raises:
-        ConfigError: unreadable or invalid file (message names the file and line). The file is
-            left untouched.
+        ConfigError: unreadable or invalid file (message names the file and line), or a link
+            to a missing file. The file is left untouched.
     """
     path = Path(path)
+    if path.is_symlink() and not path.exists():  # e.g. a dotfiles repo not checked out yet
+        raise ConfigError(path, None, f"is a link to {path.resolve()}, which does not exist; restore that "
+                                      "file, or remove the link to start from the default feeds")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

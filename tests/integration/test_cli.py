@@ -247,6 +247,26 @@ def test_feeds_remove_and_opml_round_trip(home: Path, tmp_path: Path) -> None:
     assert bad.returncode == 2
 
 
+def test_feeds_export_names_each_feed_as_feeds_list_does(home: Path, tmp_path: Path) -> None:
+    """A feed added without --title is known by the title its refresh stored; the OPML another
+    reader imports must carry that name, not the bare URL, and an override still wins."""
+    f1 = write_feed(tmp_path / "one.xml", [("Foundry adds a packaging line", "y")])
+    f2 = write_feed(tmp_path / "two.xml", [("Lead times ease", "z")])
+    cli(home, "feeds", "add", str(f1))
+    cli(home, "feeds", "add", str(f2), "--title", "My name & mine")
+    assert cli(home, "refresh").returncode == 0
+    listed = {f["url"]: f["title"] for f in json.loads(cli(home, "feeds", "list", "--json").stdout)}
+    assert listed[str(f1.resolve())] == "Test wire"
+    out = cli(home, "feeds", "export")
+    assert out.returncode == 0, out.stderr
+    import xml.etree.ElementTree as ET
+
+    outlines = {o.get("xmlUrl"): o for o in ET.fromstring(out.stdout).iter("outline") if o.get("xmlUrl")}
+    assert outlines[str(f1.resolve())].get("text") == "Test wire"
+    assert outlines[str(f1.resolve())].get("title") == "Test wire"
+    assert outlines[str(f2.resolve())].get("title") == "My name & mine"
+
+
 def test_feeds_export_writes_safely_and_says_why_it_cannot(home: Path, tmp_path: Path) -> None:
     cli(home, "feeds", "add", "https://example.org/feed.xml")
     missing = cli(home, "feeds", "export", "-o", str(tmp_path / "no-such-folder" / "subs.opml"))

@@ -340,3 +340,24 @@ def test_digests_get_the_umask_s_usual_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_digest_written_while_the_store_is_locked_exits_3_and_says_it_was_not_recorded(
+        home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The exit code is a contract: a locked store is 3 (a cron job retries on it), never 1,
+    which means "some feeds failed". The file is still written; the log is not touched."""
+    root = Path(__file__).resolve().parents[1]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; from store import Store\n"
+         f"s = Store.open({str(home / 'db')!r})\nwith s.writer():\n    print('held', flush=True); time.sleep(60)"],
+        cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        code, _out, err = export(capsys, "--day", "2026-11-20", "-o", "sent.md")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 3, err
+    assert "not recorded" in err and "another chipwire process" in err
+    assert Path("sent.md").read_text(encoding="utf-8").startswith("# chipwire digest: 2026-11-20")
+    assert sent_log(home) == []

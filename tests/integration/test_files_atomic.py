@@ -160,3 +160,26 @@ def test_cli_refresh_on_a_full_disk_names_the_store_file(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith(f"chipwire: error: {home / 'db'}") and last.endswith("File too large"), done.stderr
+
+
+def test_a_dangling_feeds_toml_link_is_an_error_naming_its_target(tmp_path: Path) -> None:
+    """The dotfiles repo is not checked out (yet): the link points nowhere. Listing must not
+    claim "0 subscriptions: the defaults", a refresh must not seed the defaults at the link's
+    target, and both say which file is missing (exit 2)."""
+    from feeds.subscriptions import read_subscriptions
+
+    link, target = dotfiles(tmp_path)
+    target.unlink()
+    for load in (read_subscriptions, load_subscriptions):
+        with pytest.raises(ConfigError) as err:
+            load(link)
+        assert str(err.value).startswith(f"{link}: ") and str(target) in str(err.value)
+        assert "\n" not in str(err.value)
+    env = dict(os.environ, CHIPWIRE_HOME=str(link.parent))
+    env.pop("CHIPWIRE_CONFIG", None)
+    for args in (["feeds", "list"], ["refresh"]):
+        done = subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=ROOT, capture_output=True,
+                              text=True, env=env, timeout=120)
+        assert done.returncode == 2, (args, done.stderr)
+        assert str(target) in done.stderr and "Traceback" not in done.stderr
+    assert link.is_symlink() and not target.exists()

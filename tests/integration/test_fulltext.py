@@ -202,3 +202,27 @@ async def test_F_on_hostile_links_says_why_and_keeps_the_teaser(tmp_path: Path, 
             assert "First paragraph of the summary." in str(pane.query_one("#analysis-body").render())
             await pilot.press("escape")
         assert all(app.services.store.full_text(i) is None for i in expected)
+
+
+def test_F_in_the_demo_fetches_nothing_and_says_why_in_one_line(tmp_path: Path, faultserver) -> None:
+    """The demo's sample items are fictional: their links (example.com…) have no article, and
+    on a networked machine F must not go and fetch a stranger's page as if it were one."""
+    from core.demo import DEMO_MARKER
+    from core.refresh import refresh
+    from core.session import Services
+    from core.settings import load_settings
+
+    paths, _page = _home_with_article(tmp_path, faultserver, full_text=False)
+    refresh(paths, settings=load_settings(paths.config_file), force=True,
+            now=datetime(2025, 11, 29, 7, tzinfo=timezone.utc))
+    (paths.root / DEMO_MARKER).write_text("demo\n", encoding="utf-8")
+    faultserver.clear_log()
+    services = Services(paths)
+    try:
+        [item] = services.store.items()
+        result = services.full_text(item)
+    finally:
+        services.close()
+    assert not faultserver.requests_for("/a/story")
+    assert result.text is None and result.error and "\n" not in result.error
+    assert "demo" in result.error

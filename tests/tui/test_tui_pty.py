@@ -154,3 +154,27 @@ def test_demo_runs_in_a_real_terminal(tmp_path: Path) -> None:
     # The temporary demo home was removed on exit.
     assert not list(tmp_path.glob("chipwire-demo-*"))
     print(f"first paint of the demo in a pty: {first_paint:.1f}s")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
+def test_a_demo_whose_terminal_goes_away_still_removes_its_home(tmp_path: Path, signum: int) -> None:
+    """Closing the terminal window (SIGHUP) or a plain ``kill`` (SIGTERM) must not leave a
+    chipwire-demo-* home behind in the temporary folder, one per demo ever opened."""
+    repo = Path(__file__).resolve().parents[1]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "TERM": "xterm-256color",
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "COLUMNS": str(COLS), "LINES": str(ROWS),
+        "CHIPWIRE_NOW": FROZEN_NOW, "CHIPWIRE_HOME": str(tmp_path / "home"), "TMPDIR": str(tmp_path),
+    }
+    term = Terminal([sys.executable, "-m", "tui.cli", "--demo"], env, repo)
+    try:
+        assert term.wait_for("SAMPLE DATA", timeout=25), plain(bytes(term.output))[-2000:]
+        assert list(tmp_path.glob("chipwire-demo-*"))
+        os.kill(term.proc.pid, signum)
+        code = term.wait_exit(timeout=20)
+        assert code is not None, "the demo did not stop on the signal"
+    finally:
+        term.kill()
+    assert not list(tmp_path.glob("chipwire-demo-*"))
+    assert "Traceback" not in plain(bytes(term.output))

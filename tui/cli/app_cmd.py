@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import signal
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from store.home import HomePaths
 from tui.cli.context import CliError, Context
@@ -53,9 +57,10 @@ def run_app_command(
     tmp = Path(tempfile.mkdtemp(prefix="chipwire-demo-"))
     written: list[Path] = []
     try:
-        paths = seed_demo_home(tmp, ctx)
-        run_app(paths, Context(paths=paths).settings(), demo=True, runner=runner)
-        written = _demo_digests(paths)
+        with _removed_if_killed(tmp):
+            paths = seed_demo_home(tmp, ctx)
+            run_app(paths, Context(paths=paths).settings(), demo=True, runner=runner)
+            written = _demo_digests(paths)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if written:  # the demo's `e` writes to the current folder: say so as the home goes
@@ -63,6 +68,34 @@ def run_app_command(
         print(f"chipwire: the demo's digests are kept: {names}; the demo home {tmp} has been removed.",
               file=ctx.err)
     return 0
+
+
+@contextmanager
+def _removed_if_killed(tmp: Path) -> Iterator[None]:
+    """Remove the demo home on SIGHUP (the terminal window closed) or SIGTERM as well.
+
+    Those signals end Python without running ``finally``, which left a chipwire-demo-* folder
+    in the temporary directory per demo. The handler removes it, then lets the signal do what
+    it did before (the previous handler, or the default: the process ends by the signal).
+    """
+    if threading.current_thread() is not threading.main_thread():  # signals are main-thread only
+        yield
+        return
+    wanted = [sig for sig in (getattr(signal, "SIGHUP", None), signal.SIGTERM) if sig is not None]
+    previous = {sig: signal.getsignal(sig) for sig in wanted}
+
+    def remove_then_resend(signum: int, _frame: object) -> None:
+        shutil.rmtree(tmp, ignore_errors=True)
+        signal.signal(signum, previous[signum] if previous[signum] is not None else signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for sig in wanted:
+        signal.signal(sig, remove_then_resend)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 def _demo_digests(paths: HomePaths) -> list[Path]:

@@ -203,7 +203,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             export.record(store, digest, at=now, file=str(target.absolute()) if written else "-")
         except StoreError as exc:
             ctx.warn(f"the digest was written but not recorded for --since-last: {exc}")
-            return 1
+            return 3  # the contract's "store locked or corrupt"; 1 means some feeds failed
     print(_report(args, digest, where, sent, len(digest.text.encode("utf-8"))), file=ctx.err)
     return 0
 

@@ -188,10 +188,21 @@ def _key(url: str) -> str:
     return normalise_url(url)
 
 
+def _named(ctx: Context, subs: list) -> list:
+    """Subscriptions without a title override get the title their feed last gave (as ``feeds
+    list`` shows it), so the reader that imports the OPML shows names, not bare URLs."""
+    from dataclasses import replace
+
+    if not ctx.paths.db_dir.exists() or all(s.title for s in subs):
+        return subs
+    states = ctx.open_store(readonly=True).feed_states()
+    return [s if s.title else replace(s, title=states.get(s.url, {}).get("title") or None) for s in subs]
+
+
 def run_export(args: argparse.Namespace, ctx: Context) -> int:
     from feeds.opml import write_opml
 
-    text = write_opml(_load(ctx, read_only=True))
+    text = write_opml(_named(ctx, _load(ctx, read_only=True)))
     if not args.output or args.output == "-":
         ctx.out.write(text)
         return 0
