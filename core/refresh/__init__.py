@@ -33,6 +33,7 @@ from core.refresh.storing import assign_item_stories, ensure_tags_current, retag
 from store.home import HomePaths
 
 if TYPE_CHECKING:  # pragma: no cover
+    from core.refresh.parsing import ProcessPoolFactory
     from briefing.themes import ThemeSet
     from store import Store
     from core.settings import Settings
@@ -55,6 +56,7 @@ def refresh(
     themes: "ThemeSet | None" = None,
     only: list[str] | None = None,
     stop: threading.Event | None = None,
+    process_pool: "ProcessPoolFactory | None" = None,
 ) -> RefreshReport:
     """Run one refresh of every enabled, due subscription and store the results.
 
@@ -70,6 +72,8 @@ def refresh(
         only: refresh just these feed URLs.
         stop: set it (e.g. from a SIGINT/SIGTERM handler) to end the refresh early: no new
             fetches, what was parsed is stored, ``report.interrupted`` is set, no hook runs.
+        process_pool: builds the parse workers' pool (``ProcessPoolExecutor``'s signature);
+            tests pass one that fails or counts, to check what the refresh does about it.
 
     Raises:
         feeds.subscriptions.ConfigError: broken ``feeds.toml`` (nothing is fetched or written).
@@ -92,7 +96,8 @@ def refresh(
     try:
         with store.writer(), no_cyclic_gc():
             report = _refresh_locked(paths, settings, subs, store, force=force, now=now,
-                                     on_progress=on_progress, themes=themes, stop=stop)
+                                     on_progress=on_progress, themes=themes, stop=stop,
+                                     process_pool=process_pool)
         if report.new_items and not report.interrupted and any(s.full_text for s in subs):
             from core.fulltext import fetch_for_refresh  # feeds.toml `full_text = true`
 
@@ -109,14 +114,15 @@ def refresh(
 
 def _refresh_locked(paths: HomePaths, settings: "Settings", subs: list, store: "Store", *, force: bool,
                     now: datetime, on_progress: Progress | None, themes: "ThemeSet | None",
-                    stop: threading.Event | None) -> RefreshReport:
+                    stop: threading.Event | None, process_pool: "ProcessPoolFactory | None") -> RefreshReport:
     from core.refresh.plan import plan
 
     themes_file = str(paths.themes_file) if paths.themes_file.exists() else None
     run = RefreshRun(paths, settings, store, subs, now, on_progress=on_progress, stop=stop,
                      themes_file=themes_file,
                      # The hook and feeds.toml's `full_text = true` need the new items themselves.
-                     keep_new_items=bool(settings.hook.new_items) or any(s.full_text for s in subs))
+                     keep_new_items=bool(settings.hook.new_items) or any(s.full_text for s in subs),
+                     process_pool=process_pool)
     run.report.retagged = _retag_if_themes_changed(store, themes, themes_file)
     run.fetch(plan(subs, run.states, now, force=force))
     return run.close()

@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from core.refresh.model import from_iso
 
@@ -38,6 +38,9 @@ POOL_MIN_BODIES = 6
 PARENT_WATCH_SECONDS = 0.5
 
 Output = tuple[str, Any]
+#: What builds the parse pool: ``ProcessPoolExecutor`` itself unless a caller (a test) injects
+#: another with its signature (max_workers, mp_context, initializer, initargs).
+ProcessPoolFactory = Callable[..., "ProcessPoolExecutor"]
 
 # --------------------------------------------------------------------------------------------
 # Parse + tag: runs in worker processes (or inline), so it is a plain module-level function.
@@ -222,8 +225,8 @@ def _pool_ever_worked(warm: list[Any]) -> bool:
     return any(f.done() and not f.cancelled() and f.exception() is None for f in warm)
 
 
-def _start_pool(workers: int, themes_file: str | None, *,
-                standby: bool = False) -> tuple["ProcessPoolExecutor | None", list[Any]]:
+def _start_pool(workers: int, themes_file: str | None, *, standby: bool = False,
+                process_pool: ProcessPoolFactory | None = None) -> tuple["ProcessPoolExecutor | None", list[Any]]:
     """Start the parse pool before the event loop runs; (None, []) (parse inline) if it cannot start.
 
     With ``fork`` the workers must exist before asyncio starts threads: ProcessPoolExecutor
@@ -239,7 +242,8 @@ def _start_pool(workers: int, themes_file: str | None, *,
     background thread, on the other core, off the parent's critical path, and can still stop
     at once when no body came.
     """
-    from concurrent.futures import ProcessPoolExecutor
+    if process_pool is None:
+        from concurrent.futures import ProcessPoolExecutor as process_pool
 
     context = _pool_context()
     if standby and context.get_start_method() != "fork":
@@ -249,9 +253,9 @@ def _start_pool(workers: int, themes_file: str | None, *,
     pool: ProcessPoolExecutor | None = None
     try:
         with _stderr_children_can_inherit():
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                       initializer=_standby_worker_init if standby else _pool_worker_init,
-                                       initargs=(themes_file, os.getpid()))
+            pool = process_pool(max_workers=workers, mp_context=context,
+                                initializer=_standby_worker_init if standby else _pool_worker_init,
+                                initargs=(themes_file, os.getpid()))
             # With fork, the first submit forks every worker right here, in this thread, before
             # the event loop starts threads, each with the tagger built above.
             warm = [pool.submit(_noop, i) for i in range(workers)]
@@ -274,7 +278,8 @@ def _warm_parent(themes_file: str | None) -> None:
         pass
 
 
-def _parse_isolated(jobs: list[tuple], themes_file: str | None) -> list[Output]:
+def _parse_isolated(jobs: list[tuple], themes_file: str | None,
+                    process_pool: ProcessPoolFactory | None = None) -> list[Output]:
     """Parse bodies whose pool worker died, one at a time in a one-worker pool.
 
     A worker killed mid-parse (out of memory on one hostile body, a crash in a C parser) breaks
@@ -288,7 +293,7 @@ def _parse_isolated(jobs: list[tuple], themes_file: str | None) -> list[Output]:
     try:
         for job in jobs:
             if pool is None:
-                pool, _warm = _start_pool(1, themes_file)
+                pool, _warm = _start_pool(1, themes_file, process_pool=process_pool)
             if pool is None:  # no process could be started any more: do not gamble the refresh
                 out.append(("error", ("parser", "parser process failed, and no new one could be started")))
                 continue
@@ -374,8 +379,9 @@ class Parsers:
     """
 
     def __init__(self, themes_file: str | None, pool: "ProcessPoolExecutor | None" = None,
-                 warm: list[Any] | None = None) -> None:
+                 warm: list[Any] | None = None, *, process_pool: ProcessPoolFactory | None = None) -> None:
         self.themes_file = themes_file
+        self.process_pool = process_pool
         self.pool = pool
         self.warm = warm or []
         self.thread: ThreadPoolExecutor | None = None
@@ -384,7 +390,8 @@ class Parsers:
         self.in_pool: set[str] = set()
 
     @classmethod
-    def start(cls, expected_bodies: int, any_requests: bool, themes_file: str | None) -> "Parsers":
+    def start(cls, expected_bodies: int, any_requests: bool, themes_file: str | None, *,
+              process_pool: ProcessPoolFactory | None = None) -> "Parsers":
         """Pick the strategy before the event loop runs (a fork must happen single-threaded).
 
         Only feeds fetched without a validator are sure to send a body; those with an ETag or
@@ -398,10 +405,12 @@ class Parsers:
         """
         cpus = os.cpu_count() or 1
         if expected_bodies >= POOL_MIN_BODIES and cpus > 1:
-            return cls(themes_file, *_start_pool(min(expected_bodies, cpus), themes_file))
+            return cls(themes_file, *_start_pool(min(expected_bodies, cpus), themes_file, process_pool=process_pool),
+                       process_pool=process_pool)
         if any_requests and cpus > 1:
-            return cls(themes_file, *_start_pool(1, themes_file, standby=True))
-        return cls(themes_file)
+            return cls(themes_file, *_start_pool(1, themes_file, standby=True, process_pool=process_pool),
+                       process_pool=process_pool)
+        return cls(themes_file, process_pool=process_pool)
 
     def submit(self, url: str, job: tuple) -> None:
         """Queue one body (its job tuple is kept until the output is taken, for a retry)."""
@@ -456,7 +465,7 @@ class Parsers:
         finally:
             self.close()
         if orphans and not stopping:
-            redone = _parse_isolated([self.jobs[u] for u in orphans], self.themes_file)
+            redone = _parse_isolated([self.jobs[u] for u in orphans], self.themes_file, self.process_pool)
             out.extend(zip(orphans, redone))
         self.jobs.clear()
         return out

@@ -23,6 +23,7 @@ from core.refresh.storing import assign_item_stories, maybe_prune, move_feed
 from store.home import HomePaths
 
 if TYPE_CHECKING:  # pragma: no cover
+    from core.refresh.parsing import ProcessPoolFactory
     from feeds.fetch import FetchResult
     from feeds.subscriptions import Subscription
     from store import Store
@@ -46,8 +47,10 @@ class RefreshRun:
 
     def __init__(self, paths: HomePaths, settings: "Settings", store: "Store", subs: list["Subscription"],
                  now: datetime, *, on_progress: Progress | None, stop: threading.Event | None,
-                 themes_file: str | None, keep_new_items: bool) -> None:
+                 themes_file: str | None, keep_new_items: bool,
+                 process_pool: "ProcessPoolFactory | None" = None) -> None:
         self.paths, self.settings, self.store, self.now = paths, settings, store, now
+        self.process_pool = process_pool
         self.on_progress, self.stop, self.themes_file = on_progress, stop, themes_file
         self.keep_new_items = keep_new_items
         self.report = RefreshReport()
@@ -96,7 +99,8 @@ class RefreshRun:
         self.by_url = plan.by_url
         for skipped in plan.skipped:
             self.finish(skipped)
-        self.parsers = Parsers.start(plan.expected_bodies, bool(plan.requests), self.themes_file)
+        self.parsers = Parsers.start(plan.expected_bodies, bool(plan.requests), self.themes_file,
+                                     process_pool=self.process_pool)
         try:
             if plan.requests and not self.stopping:
                 asyncio.run(self._fetch_all(plan.requests))

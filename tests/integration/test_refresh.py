@@ -27,7 +27,6 @@ from faultserver import FEED_EPOCH, FaultServer, make_rss
 from feeds.subscriptions import Subscription, save_subscriptions
 from store import Store, StoreLocked
 from store.home import HomePaths
-import core.refresh as pipeline
 import core.refresh.parsing as parsing
 from core.refresh import RefreshReport, iso, refresh
 from core.settings import FetchConfig, Settings
@@ -538,17 +537,15 @@ def test_a_pool_that_cannot_start_falls_back_to_inline(tmp_path: Path, faultserv
 
     refused: list[int] = []
 
-    class NoProcesses(concurrent.futures.ProcessPoolExecutor):
-        def _spawn_process(self) -> None:
-            refused.append(1)
-            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+    def no_processes(**kwargs: object) -> None:
+        refused.append(1)
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoProcesses)
     monkeypatch.setattr(parsing, "POOL_MIN_BODIES", 2)
     faultserver.items = 3
     urls = [faultserver.feed_url(i) for i in (20, 21)]
     paths = make_home(tmp_path, [Subscription(u) for u in urls])
-    report = refresh(paths, settings=fast_settings(), now=NOW)
+    report = refresh(paths, settings=fast_settings(), now=NOW, process_pool=no_processes)
     assert [(o.status, o.new) for o in report.outcomes] == [("ok", 3), ("ok", 3)]
     assert read_store(paths).feed_item_counts() == {u: 3 for u in urls}
     assert refused  # the pool really was tried, and really could not start
