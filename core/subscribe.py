@@ -9,10 +9,13 @@ exit 2, the screen into a notification.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from feeds.opml import Dropped
     from feeds.subscriptions import Subscription
     from store.home import HomePaths
 
@@ -103,3 +106,62 @@ def remove_source(paths: "HomePaths", url: str) -> str | None:
         return url if remove_subscription(paths.feeds_file, url) else None
     except ConfigError as exc:
         raise SubscribeError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an OPML import did: feeds added, ones already subscribed, outlines left out (and why)."""
+
+    added: int
+    already: int
+    dropped: list["Dropped"]
+
+
+def import_opml(paths: "HomePaths", file: Path, *, allow_local: bool = False) -> Imported:
+    """Subscribe to every feed of an OPML file that is not subscribed yet (comments in feeds.toml kept).
+
+    Raises:
+        SubscribeError: the file is refused (DOCTYPE, entities, not OPML) or unreadable, or
+            feeds.toml is broken or cannot be written.
+    """
+    from feeds.opml import Dropped, OpmlError, read_opml
+    from feeds.subscriptions import ConfigError, normalise_url, save_subscriptions
+
+    dropped: list[Dropped] = []
+    try:
+        incoming = read_opml(Path(file), allow_local=allow_local, dropped=dropped)
+    except OpmlError as exc:
+        raise SubscribeError(str(exc)) from None
+    except OSError as exc:
+        raise SubscribeError(f"{file}: {exc.strerror or exc}") from None
+    paths.ensure()
+    subs = load_sources(paths)
+    known = {normalise_url(s.url) for s in subs}
+    added = 0
+    for sub in incoming:
+        if normalise_url(sub.url) in known:
+            continue
+        known.add(normalise_url(sub.url))
+        subs.append(sub)
+        added += 1
+    try:
+        save_subscriptions(paths.feeds_file, subs)
+    except ConfigError as exc:
+        raise SubscribeError(str(exc)) from None
+    return Imported(added=added, already=len(incoming) - added, dropped=dropped)
+
+
+def export_opml(paths: "HomePaths", feed_states: Mapping[str, dict] | None = None) -> str:
+    """feeds.toml as OPML 2.0 (never creates feeds.toml: a missing one exports the defaults).
+
+    Feeds without a title override are named by the title their feed last gave
+    (``feed_states``, the store's), so the reader that imports the file shows names, not URLs.
+    """
+    from dataclasses import replace
+
+    from feeds.opml import write_opml
+
+    subs = load_sources(paths, read_only=True)
+    if feed_states:
+        subs = [s if s.title else replace(s, title=feed_states.get(s.url, {}).get("title") or None) for s in subs]
+    return write_opml(subs)

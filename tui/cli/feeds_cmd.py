@@ -140,33 +140,15 @@ def run_remove(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_import(args: argparse.Namespace, ctx: Context) -> int:
-    from feeds.opml import Dropped, OpmlError, read_opml
-    from feeds.subscriptions import ConfigError, save_subscriptions
+    from core.subscribe import SubscribeError, import_opml
 
-    dropped: list[Dropped] = []
     try:
-        incoming = read_opml(Path(args.file), allow_local=args.allow_local, dropped=dropped)
-    except OpmlError as exc:
+        done = import_opml(ctx.paths, Path(args.file), allow_local=args.allow_local)
+    except SubscribeError as exc:
         raise CliError(str(exc)) from None
-    except OSError as exc:
-        raise CliError(f"{args.file}: {exc.strerror or exc}") from None
-    ctx.paths.ensure()
-    subs = _load(ctx)
-    known = {_key(s.url) for s in subs}
-    added = 0
-    for s in incoming:
-        if _key(s.url) in known:
-            continue
-        known.add(_key(s.url))
-        subs.append(s)
-        added += 1
-    try:
-        save_subscriptions(ctx.paths.feeds_file, subs)
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
-    _say_dropped(ctx, args.file, dropped)
-    print(f"imported {added} feeds ({len(incoming) - added} already subscribed"
-          + (f", {len(dropped)} skipped" if dropped else "") + ")", file=ctx.out)
+    _say_dropped(ctx, args.file, done.dropped)
+    print(f"imported {done.added} feeds ({done.already} already subscribed"
+          + (f", {len(done.dropped)} skipped" if done.dropped else "") + ")", file=ctx.out)
     return 0
 
 
@@ -182,27 +164,14 @@ def _say_dropped(ctx: Context, file: str, dropped: list) -> None:
         ctx.warn(f"{file}: {len(dropped) - _DROPPED_SHOWN} more outlines skipped")
 
 
-def _key(url: str) -> str:
-    from feeds.subscriptions import normalise_url
-
-    return normalise_url(url)
-
-
-def _named(ctx: Context, subs: list) -> list:
-    """Subscriptions without a title override get the title their feed last gave (as ``feeds
-    list`` shows it), so the reader that imports the OPML shows names, not bare URLs."""
-    from dataclasses import replace
-
-    if not ctx.paths.db_dir.exists() or all(s.title for s in subs):
-        return subs
-    states = ctx.open_store(readonly=True).feed_states()
-    return [s if s.title else replace(s, title=states.get(s.url, {}).get("title") or None) for s in subs]
-
-
 def run_export(args: argparse.Namespace, ctx: Context) -> int:
-    from feeds.opml import write_opml
+    from core.subscribe import SubscribeError, export_opml
 
-    text = write_opml(_named(ctx, _load(ctx, read_only=True)))
+    states = ctx.open_store(readonly=True).feed_states() if ctx.paths.db_dir.exists() else None
+    try:
+        text = export_opml(ctx.paths, states)
+    except SubscribeError as exc:
+        raise CliError(str(exc)) from None
     if not args.output or args.output == "-":
         ctx.out.write(text)
         return 0
