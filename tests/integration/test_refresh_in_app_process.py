@@ -32,25 +32,24 @@ def test_refresh_with_a_textual_like_stderr_and_threads_uses_the_pool(tmp_path: 
         sys.stderr = Capture()
 
         import core.refresh as pipeline
-        import core.refresh.parsing as parsing
         from feeds.subscriptions import Subscription, save_subscriptions
         from store.home import HomePaths
         from core.settings import Settings
 
+        from concurrent.futures import ProcessPoolExecutor
+
         used = []
-        real = parsing._start_pool
-        def spy(workers, themes_file):
-            pool, warm = real(workers, themes_file)
-            used.append(pool is not None)
-            return pool, warm
-        parsing._start_pool = spy
+        def counting_pool(**kwargs):  # the injected pool factory: records that a pool started
+            pool = ProcessPoolExecutor(**kwargs)
+            used.append(True)
+            return pool
 
         paths = HomePaths(Path({str(tmp_path / "home")!r}))
         paths.ensure()
         samples = sorted(Path({str(ROOT / "feeds" / "samples")!r}).glob("*.xml"))
         save_subscriptions(paths.feeds_file, [Subscription(str(p)) for p in samples])
         try:
-            report = pipeline.refresh(paths, settings=Settings())
+            report = pipeline.refresh(paths, settings=Settings(), process_pool=counting_pool)
         except Exception as exc:  # shown in the assertion message (stderr is the capture)
             print("RAISED", type(exc).__name__, exc)
             raise SystemExit(1)
