@@ -12,14 +12,12 @@ from datetime import date, timedelta
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from styles import SCREENS_CSS
+from tui.dialogs.prompt import ParsedPrompt
 
 
 def parse_day(text: str, today: date) -> date:
@@ -42,10 +40,9 @@ def parse_day(text: str, today: date) -> date:
         raise ValueError(f"Not a date: {shown}. Type YYYY-MM-DD, today or yesterday.") from None
 
 
-class DatePrompt(ModalScreen[date | None]):
+class DatePrompt(ParsedPrompt[date]):
     """Ask for a day; dismisses with the date, or None when cancelled."""
 
-    CSS_PATH = SCREENS_CSS
     BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", "Cancel", id="date-cancel")]
 
     def __init__(self, today: date) -> None:
@@ -58,19 +55,5 @@ class DatePrompt(ModalScreen[date | None]):
             yield Static(Text("YYYY-MM-DD, today or yesterday (UTC days)."), classes="dialog-help")
             yield Input(placeholder=self.today.isoformat(), id="date-prompt-input")
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        try:
-            day = parse_day(event.value, self.today)
-        except ValueError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            return
-        self.dismiss(day)
-
-    def action_cancel(self) -> None:
-        """escape: close without moving."""
-        self.dismiss(None)
+    def parse(self, text: str) -> date:
+        return parse_day(text, self.today)

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from styles import SCREENS_CSS
+from tui.dialogs.prompt import ParsedPrompt
 
 
 def parse_number(text: str, count: int) -> int:
@@ -28,10 +26,9 @@ def parse_number(text: str, count: int) -> int:
     raise ValueError(f"Not a link number: {shown}. Type 1 to {count}.")
 
 
-class LinkPrompt(ModalScreen[int | None]):
+class LinkPrompt(ParsedPrompt[int]):
     """Ask for a link number; dismisses with it, or None when cancelled."""
 
-    CSS_PATH = SCREENS_CSS
     BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", "Cancel", id="link-cancel")]
 
     def __init__(self, count: int) -> None:
@@ -44,19 +41,5 @@ class LinkPrompt(ModalScreen[int | None]):
             yield Static(Text(f"Its number, 1 to {self.count}, then enter."), classes="dialog-help")
             yield Input(placeholder="1", id="link-prompt-input", restrict=r"[0-9]*")
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        try:
-            number = parse_number(event.value, self.count)
-        except ValueError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            return
-        self.dismiss(number)
-
-    def action_cancel(self) -> None:
-        """escape: open nothing."""
-        self.dismiss(None)
+    def parse(self, text: str) -> int:
+        return parse_number(text, self.count)
