@@ -139,7 +139,7 @@ class Query:
 
     def __str__(self) -> str:
         """Canonical text: re-parsing it gives an equal query (used for history and titles)."""
-        parts = [_quote(w) for w in self.words]
+        parts = [quote_value(w) for w in self.words]
         parts += [f"+{t}" for t in self.include_themes]
         parts += [f"-{t}" for t in self.exclude_themes]
         parts += [f"@{n}{u}" for n, u in self.relative]
@@ -150,8 +150,8 @@ class Query:
                 a = start.isoformat() if start else ""
                 b = end.isoformat() if end else ""
                 parts.append(f"@{a}..{b}")
-        parts += [f"={_quote(s)}" for s in self.sources]
-        parts += [f"!{_quote(r.source)}" for r in self.exclude_regexes]
+        parts += [f"={quote_value(s)}" for s in self.sources]
+        parts += [f"!{quote_value(r.source)}" for r in self.exclude_regexes]
         if self.starred:
             parts.append("*")
         if self.unread:
@@ -173,8 +173,8 @@ def _utc(now: datetime) -> datetime:
     return now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now.astimezone(timezone.utc)
 
 
-def _quote(value: str) -> str:
-    """Quote a value when it would not survive tokenising bare."""
+def quote_value(value: str) -> str:
+    """Quote a value when it would not survive tokenising bare (for building queries, e.g. ``=`` + a feed URL)."""
     if not value or any(c.isspace() for c in value) or value[0] in '+-@=!*?"' or '"' in value:
         return '"' + value.replace('"', "") + '"'
     return value

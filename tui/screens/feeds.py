@@ -267,9 +267,9 @@ def unread_cell(row: FeedRow) -> Text:
 
 def feed_query(url: str) -> str:
     """The ``/`` query showing one feed's items: ``=`` with its URL (quoted when needed)."""
-    from briefing.query import _quote
+    from briefing.query import quote_value
 
-    return "=" + _quote(url)
+    return "=" + quote_value(url)
 
 
 # -- messages from workers -------------------------------------------------------------------
